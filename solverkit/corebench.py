@@ -64,6 +64,7 @@ def run_core(quick: bool) -> list[Row]:
     repeat = 3 if quick else 9
     # Python startup alone, so the table separates interpreter cost from ours.
     python_only = _subprocess_seconds("pass", repeat)
+    numpy_only = _subprocess_seconds("import numpy", repeat)
     imp = _subprocess_seconds("import solverkit", repeat)
     plugins = _subprocess_seconds("import sys; from solverkit.cli import main; "
                                   "sys.argv=['solverkit','plugins']; main()", repeat)
@@ -72,6 +73,7 @@ def run_core(quick: bool) -> list[Row]:
         {"case": "import solverkit (cold, incl. python)", "solver": "core", "time": imp,
          "budget": IMPORT_BUDGET, "within": imp <= IMPORT_BUDGET},
         {"case": "python -c pass", "solver": "python", "time": python_only},
+        {"case": "import numpy (for scale: machine load)", "solver": "numpy", "time": numpy_only},
         {"case": "solverkit plugins (cold)", "solver": "core", "time": plugins,
          "budget": PLUGINS_BUDGET, "within": plugins <= PLUGINS_BUDGET},
         {"case": "solve() dispatch overhead", "solver": "core", "time": full - bare,

@@ -291,7 +291,8 @@ class Registry:
                 f"Install it with: {install_line(dist)}"
             )
         installed = sorted(self.solvers)
-        close = difflib.get_close_matches(name, installed + sorted(SOLVER_TO_DISTRIBUTION), n=3)
+        candidates = sorted(set(installed) | set(SOLVER_TO_DISTRIBUTION))
+        close = difflib.get_close_matches(name, candidates, n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         broken = [p.name for p in self.plugins.values() if p.broken]
         note = (

@@ -1,0 +1,3 @@
+"""solverkit plugin '$name'."""
+
+__version__ = "0.1.0"
