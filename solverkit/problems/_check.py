@@ -83,3 +83,15 @@ def probe_matrix(signature: str, value: Any, shape: tuple[int, int]) -> Any:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{signature} returned non-finite entries at the start point")
     return arr
+
+
+def call(signature: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Evaluate a user callable at the start point; its errors name the call and the sizes."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        sizes = ", ".join(f"{np.shape(a)}" for a in args)
+        raise ValueError(
+            f"{signature} raised {type(exc).__name__}: {exc} (argument shapes {sizes}); check "
+            "that the start point has the length your functions expect"
+        ) from exc

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..sets import Box, ConvexSet, Reals
-from ._check import callable_arg, finite_array, positive_int, probe_scalar, probe_vector
+from ._check import call, callable_arg, finite_array, positive_int, probe_scalar, probe_vector
 from .base import Problem
 
 __all__ = ["Bilevel"]
@@ -80,10 +80,10 @@ class Bilevel(Problem):
         self.name = name
 
         x, y = self.x0.copy(), self.y0.copy()
-        probe_scalar("f(x0, y0)", f(x, y))
-        probe_scalar("g(x0, y0)", g(x, y))
+        probe_scalar("f(x0, y0)", call("f(x0, y0)", f, x, y))
+        probe_scalar("g(x0, y0)", call("g(x0, y0)", g, x, y))
         for label, fn in (("grad_f", grad_f), ("grad_g", grad_g)):
-            _probe_pair(f"{label}(x0, y0)", fn(x, y), self.dx, self.dy)
+            _probe_pair(f"{label}(x0, y0)", call(f"{label}(x0, y0)", fn, x, y), self.dx, self.dy)
 
         if (stochastic_grad_f is None) != (stochastic_grad_g is None):
             raise ValueError("give both stochastic_grad_f and stochastic_grad_g, or neither")
@@ -98,15 +98,18 @@ class Bilevel(Problem):
             for label, fn in (("stochastic_grad_f", stochastic_grad_f),
                               ("stochastic_grad_g", stochastic_grad_g)):
                 callable_arg(label, fn, f"{label}(x, y, idx) -> (gx, gy)")
-                _probe_pair(f"{label}(x0, y0, idx)", fn(x, y, idx), self.dx, self.dy)
+                _probe_pair(f"{label}(x0, y0, idx)", call(label, fn, x, y, idx), self.dx,
+                            self.dy)
         self.hvp_g = hvp_g
         if hvp_g is not None:
             callable_arg("hvp_g", hvp_g, "hvp_g(x, y, v) -> (Gxy v, Gyy v)")
-            _probe_pair("hvp_g(x0, y0, v)", hvp_g(x, y, np.ones(self.dy)), self.dx, self.dy)
+            _probe_pair("hvp_g(x0, y0, v)", call("hvp_g", hvp_g, x, y, np.ones(self.dy)), self.dx,
+                        self.dy)
         self.y_star = y_star
         if y_star is not None:
             callable_arg("y_star", y_star, "y_star(x) -> y")
-            probe_vector("y_star", f"y_star(x0) (dy = {self.dy})", y_star(x), self.dy)
+            probe_vector("y_star", f"y_star(x0) (dy = {self.dy})", call("y_star(x0)", y_star, x),
+                         self.dy)
 
     @property
     def stochastic(self) -> bool:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._check import callable_arg, finite_array, probe_matrix, probe_scalar, probe_vector
+from ._check import call, callable_arg, finite_array, probe_matrix, probe_scalar, probe_vector
 from .base import Problem
 
 __all__ = ["EqualityConstrained"]
@@ -74,9 +74,9 @@ class EqualityConstrained(Problem):
         self.name = name
         n = self.x0.size
         x = self.x0.copy()
-        f0 = probe_scalar("fun(x0)", fun(x))
-        g0 = probe_vector("grad", f"grad(x0) (n = len(x0) = {n})", grad(x), n)
-        c_raw = np.asarray(cons(x), dtype=np.float64)
+        f0 = probe_scalar("fun(x0)", call("fun(x0)", fun, x))
+        g0 = probe_vector("grad", f"grad(x0) (n = len(x0) = {n})", call("grad(x0)", grad, x), n)
+        c_raw = np.asarray(call("cons(x0)", cons, x), dtype=np.float64)
         if c_raw.ndim > 1 and c_raw.size == max(c_raw.shape):
             c_raw = c_raw.reshape(-1)
         if c_raw.ndim != 1 or c_raw.size < 1:
@@ -84,7 +84,7 @@ class EqualityConstrained(Problem):
                              f"{c_raw.shape}")
         m = c_raw.size
         c0 = probe_vector("cons", "cons(x0)", c_raw, m)
-        J0 = probe_matrix(f"jac(x0) (m = {m} constraints, n = {n} variables)", jac(x), (m, n))
+        J0 = probe_matrix(f"jac(x0) (m = {m} constraints, n = {n} variables)", call("jac(x0)", jac, x), (m, n))
         self.n, self.m = n, m
         if lam0 is not None:
             self.lam0: np.ndarray | None = finite_array("lam0", lam0, ndim=1)
@@ -94,9 +94,9 @@ class EqualityConstrained(Problem):
             self.lam0 = None
         lam = np.zeros(m)
         if self.hessp is not None:
-            probe_vector("hessp", f"hessp(x0, lam, v) (n = {n})", self.hessp(x, lam, np.ones(n)), n)
+            probe_vector("hessp", f"hessp(x0, lam, v) (n = {n})", call("hessp(x0, lam, v)", self.hessp, x, lam, np.ones(n)), n)
         if self.hess is not None:
-            probe_matrix(f"hess(x0, lam) (n = {n})", self.hess(x, lam), (n, n))
+            probe_matrix(f"hess(x0, lam) (n = {n})", call("hess(x0, lam)", self.hess, x, lam), (n, n))
         self.at_x0 = {"fun": f0, "grad": g0, "cons": c0, "jac": J0}
 
     def describe(self) -> dict[str, Any]:
