@@ -53,7 +53,7 @@ def solve_many(
         Each problem gets its own child seed from ``SeedSequence(seed).spawn``,
         so results do not depend on the executor or the order of completion.
     **options
-        Passed to every solve (``seed`` excluded: use the argument above).
+        Passed to every solve.
 
     Returns
     -------
@@ -61,8 +61,6 @@ def solve_many(
         In input order. A problem whose solve raised gives a failed Result
         (``status=ERROR``) with the error message; none is lost.
     """
-    if "seed" in options:
-        raise TypeError("pass seed= to solve_many itself; it spawns one child seed per problem")
     problems = list(problems)
     if seed is None:
         children: Sequence[Any] = [None] * len(problems)
