@@ -72,7 +72,7 @@ def solve_many(
         return [_solve_one(*job) for job in jobs]
     futures = [executor.submit(_solve_one, *job) for job in jobs]
     results = []
-    for future, job in zip(futures, jobs):
+    for future in futures:
         try:
             results.append(future.result())
         except Exception as exc:  # noqa: BLE001 - worker died, pickling failed, ...

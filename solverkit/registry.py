@@ -302,7 +302,7 @@ class Registry:
         )
         raise UnknownSolverError(
             f"unknown solver {name!r}.{hint} Installed solvers: "
-            f"{', '.join(installed) or '(none: install a plugin, e.g. pip install solverkit-scipy)'}."
+            f"{', '.join(installed) or '(none: install a plugin, e.g. solverkit-scipy)'}."
             f"{note}"
         )
 

@@ -173,7 +173,8 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, Status):
         return value.name
     if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype), "shape": list(value.shape)}
+        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype),
+                "shape": list(value.shape)}
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, float) and not math.isfinite(value):

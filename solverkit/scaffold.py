@@ -43,7 +43,9 @@ def render(name: str, directory: str | Path = ".") -> Path:
     return target
 
 
-def _walk(node: Traversable, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Traversable]]:
+def _walk(
+    node: Traversable, parts: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Traversable]]:
     """(relative path parts, file) for every template file."""
     for child in sorted(node.iterdir(), key=lambda c: c.name):
         if child.name == "__pycache__":

@@ -40,8 +40,8 @@ __all__ = ["Solver", "Progress", "ProgressEvent", "State"]
 class Solver:
     """Base class of every solver.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Unique name users pass as ``method=``.
     kinds : tuple of Problem subclasses

@@ -7,7 +7,6 @@ because out-of-process workers rebuild the solver from their own registry.
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-import pytest
 
 import solverkit as sk
 

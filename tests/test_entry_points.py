@@ -5,11 +5,10 @@ import os
 import warnings
 
 import pytest
+from _support import run_cli
 
 import solverkit as sk
 from solverkit.registry import Registry
-
-from _support import run_cli
 
 
 @pytest.mark.bare

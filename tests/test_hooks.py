@@ -3,10 +3,9 @@
 import types
 
 import numpy as np
+from _support import PenaltyGD, make_plugin, quadratic_problem, run_cli
 
 import solverkit as sk
-
-from _support import PenaltyGD, make_plugin, quadratic_problem, run_cli
 
 
 def test_wrapper_hook_sees_and_changes_every_solve(registry):

@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
+from _support import GDOptions, PenaltyGD, make_plugin, quadratic_problem
 
 import solverkit as sk
 from solverkit.options import CommonOptions, split_options
-
-from _support import GDOptions, PenaltyGD, make_plugin, quadratic_problem
 
 
 def test_unknown_option_lists_valid_ones_and_close_match(registry):

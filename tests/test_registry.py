@@ -4,11 +4,10 @@ import types
 import warnings
 
 import pytest
+from _support import PenaltyGD, make_plugin, quadratic_problem
 
 import solverkit as sk
 from solverkit.registry import Registry
-
-from _support import PenaltyGD, make_plugin, quadratic_problem
 
 
 class Other(PenaltyGD):

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from _support import PenaltyGD, make_plugin, quadratic_problem
 
 import solverkit as sk
-
-from _support import PenaltyGD, make_plugin, quadratic_problem
 
 
 class Exploding(PenaltyGD):

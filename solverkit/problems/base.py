@@ -12,8 +12,8 @@ class Problem:
     any solver runs) and provide ``example(seed)``, a small real instance the
     conformance kit and ``solverkit solve --example`` use.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     default_methods : tuple of str
         Solver names tried in order by ``solve(problem)`` without ``method``.
     """

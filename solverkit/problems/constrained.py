@@ -84,7 +84,8 @@ class EqualityConstrained(Problem):
                              f"{c_raw.shape}")
         m = c_raw.size
         c0 = probe_vector("cons", "cons(x0)", c_raw, m)
-        J0 = probe_matrix(f"jac(x0) (m = {m} constraints, n = {n} variables)", call("jac(x0)", jac, x), (m, n))
+        J0 = probe_matrix(f"jac(x0) (m = {m} constraints, n = {n} variables)",
+                          call("jac(x0)", jac, x), (m, n))
         self.n, self.m = n, m
         if lam0 is not None:
             self.lam0: np.ndarray | None = finite_array("lam0", lam0, ndim=1)
@@ -94,9 +95,11 @@ class EqualityConstrained(Problem):
             self.lam0 = None
         lam = np.zeros(m)
         if self.hessp is not None:
-            probe_vector("hessp", f"hessp(x0, lam, v) (n = {n})", call("hessp(x0, lam, v)", self.hessp, x, lam, np.ones(n)), n)
+            hv = call("hessp(x0, lam, v)", self.hessp, x, lam, np.ones(n))
+            probe_vector("hessp", f"hessp(x0, lam, v) (n = {n})", hv, n)
         if self.hess is not None:
-            probe_matrix(f"hess(x0, lam) (n = {n})", call("hess(x0, lam)", self.hess, x, lam), (n, n))
+            H0 = call("hess(x0, lam)", self.hess, x, lam)
+            probe_matrix(f"hess(x0, lam) (n = {n})", H0, (n, n))
         self.at_x0 = {"fun": f0, "grad": g0, "cons": c0, "jac": J0}
 
     def describe(self) -> dict[str, Any]:

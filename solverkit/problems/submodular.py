@@ -97,7 +97,7 @@ def _probe(oracle: SetFunction, some: int) -> None:
 
 
 class SubmodularMax(Problem):
-    """maximise f(S) over S subset of the ground set with |S| <= k.
+    """maximise f(S) over subsets S of the ground set with at most k elements.
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ class SubmodularMax(Problem):
 
 
 class SubmodularStream(Problem):
-    """Keep max f(S), |S| <= k, over a ground set changed by insertions and deletions.
+    """Keep max f(S) over at most k live elements while elements are inserted and deleted.
 
     Parameters
     ----------
@@ -171,7 +171,8 @@ class SubmodularStream(Problem):
                 raise ValueError(f"ops[{pos}] must be ('insert' | 'delete', id), got {op!r}") \
                     from None
             if kind not in ("insert", "delete"):
-                raise ValueError(f"ops[{pos}]: operation must be 'insert' or 'delete', got {kind!r}")
+                raise ValueError(
+                    f"ops[{pos}]: operation must be 'insert' or 'delete', got {kind!r}")
             if isinstance(e, bool) or not isinstance(e, (int, np.integer)):
                 raise ValueError(f"ops[{pos}]: element id must be an integer, got {e!r}")
             e = int(e)

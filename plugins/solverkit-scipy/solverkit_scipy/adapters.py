@@ -131,7 +131,8 @@ class _ScipySolver(solverkit.Solver):
         fields = dict(x=x, fun=report["fun"], nit=nit, nfev=counted.nfev, extra=extra)
         if progress.stop_status is not None:
             return progress.result(**fields)
-        ok = report["constraint_violation"] <= options.ctol and report["kkt_residual"] <= progress.tol
+        ok = (report["constraint_violation"] <= options.ctol
+              and report["kkt_residual"] <= progress.tol)
         if ok:
             return progress.result(**fields, message=(
                 f"KKT residual {report['kkt_residual']:.2e} <= tol and ||c|| "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from solverkit_scipy.bench import equality_qp, hs28
 
 import solverkit as sk
 from solverkit.testing import conformance_cases
-from solverkit_scipy.bench import equality_qp, hs28
 
 METHODS = ["slsqp", "trust-constr"]
 

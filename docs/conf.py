@@ -1,0 +1,13 @@
+"""Sphinx configuration: Markdown pages (MyST) + numpydoc API docs; warnings are errors in tox."""
+
+project = "solverkit"
+author = "the solverkit developers"
+extensions = ["myst_parser", "sphinx.ext.autodoc", "numpydoc"]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+exclude_patterns = ["_build"]
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+autodoc_typehints = "none"
+html_theme = "alabaster"
+myst_heading_anchors = 3
+suppress_warnings = ["myst.header"]
