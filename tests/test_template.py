@@ -14,7 +14,7 @@ def test_render_install_and_run_its_tests(tmp_path):
     assert (path / "solverkit_kkt_demo" / "plugin.py").exists()
     site = tmp_path / "site"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps",
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
          "--target", str(site), str(path)], capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-2000:]
     env = dict(os.environ, PYTHONPATH=str(site))
