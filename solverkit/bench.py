@@ -45,6 +45,10 @@ class Benchmark:
         reference solver's value on the same case).
     description : str
         One line shown above the table.
+    figures : callable, optional
+        ``figures(rows, directory) -> list of PNG paths`` for ``--report``
+        (performance profiles, error-vs-budget, ...). Called only when
+        matplotlib is installed.
     """
 
     name: str
@@ -53,6 +57,7 @@ class Benchmark:
     metrics: Sequence[str] = ("time",)
     ratios: Sequence[str] = ("time",)
     description: str = ""
+    figures: Callable[[list[Row], Any], list[Any]] | None = None
 
 
 def median_time(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:

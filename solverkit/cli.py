@@ -190,6 +190,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"solverkit bench ({'quick' if args.quick else 'full'}): suites {', '.join(names)}; "
           f"BLAS threads pinned to {os.environ.get('OPENBLAS_NUM_THREADS')}\n", flush=True)
     report = run_benchmarks([available[n] for n in names], quick=args.quick, out=args.out)
+    if args.report:
+        from .report import write_report
+
+        command = "solverkit " + " ".join(args.argv)
+        path = write_report(report, available, args.report, command)
+        print(f"report written to {path}")
     failed = [n for n, s in report["suites"].items() if "error" in s]
     return 1 if failed else 0
 
@@ -241,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="run registered benchmark suites")
     p.add_argument("suites", nargs="*", metavar="SUITE")
-    p.add_argument("--quick", action="store_true", help="the short version of each suite")
+    speed = p.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="the short version of each suite")
+    speed.add_argument("--full", action="store_true", help="the full version (the default)")
+    p.add_argument("--report", metavar="DIR",
+                   help="also write DIR/report.md with tables, machine, versions and figures")
     p.add_argument("--out", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--list", action="store_true", help="list the suites and exit")
     p.set_defaults(func=cmd_bench)
@@ -263,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command == "bench" and not args.list:
         _pin_blas_and_reexec(argv)
     try:

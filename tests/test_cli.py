@@ -74,3 +74,11 @@ def test_bench_runs_registered_suites_with_pinned_blas(tmp_path):
     assert report["suites"]["example"]["rows"][0]["time/ref"] == 1.0
     listing = run_cli("bench", "--list")
     assert "core" in listing.stdout and "example" in listing.stdout
+
+
+def test_bench_report_writes_markdown_with_tables_and_machine(tmp_path):
+    out = run_cli("bench", "example", "--full", "--report", str(tmp_path / "rep"))
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert "## example" in text and "| case | solver |" in text and "| python |" in text
+    assert "solverkit bench example --full --report" in text
