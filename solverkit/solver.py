@@ -52,6 +52,8 @@ class Solver:
         One line shown by ``solverkit solvers``.
     reference : str
         The paper or source the solver implements.
+    when_to_use : str
+        A short paragraph for the docs: when to pick it over the alternatives.
     default_max_iter, default_tol
         Values used when the user does not pass ``max_iter`` / ``tol``.
     stateful, stochastic, warm_start, uses_hessian, baseline
@@ -65,6 +67,7 @@ class Solver:
     Options: ClassVar[type] = NoOptions
     summary: ClassVar[str] = ""
     reference: ClassVar[str] = ""
+    when_to_use: ClassVar[str] = ""
     default_max_iter: ClassVar[int] = 1000
     default_tol: ClassVar[float] = 1e-6
     stateful: ClassVar[bool] = False

@@ -159,6 +159,9 @@ class SLSQPSolver(_ScipySolver):
     Options = ScipyOptions
     summary = "scipy.optimize SLSQP (sequential least squares QP), dense"
     reference = "Kraft (1988), A software package for sequential quadratic programming"
+    when_to_use = ("Small dense problems (n up to a few hundred) without second derivatives: "
+                   "cheap iterations with a quasi-Newton model. It densifies the Jacobian, so "
+                   "prefer trust-constr or adasketch for large sparse problems.")
 
     def minimize_kwargs(self, problem: EqualityConstrained, counted: _Counted, options: Any,
                         progress: solverkit.Progress) -> dict[str, Any]:
@@ -185,6 +188,9 @@ class TrustConstrSolver(_ScipySolver):
     Options = TrustConstrOptions
     summary = "scipy.optimize trust-constr (Byrd-Omojokun SQP), sparse-aware"
     reference = "Lalee, Nocedal & Plantenga (1998); Conn, Gould & Toint (2000)"
+    when_to_use = ("When the Hessian of the Lagrangian (or its products) is available, or the "
+                   "Jacobian is sparse: robust trust-region SQP. Slower per iteration than "
+                   "SLSQP on small dense problems.")
     uses_hessian = True
 
     def minimize_kwargs(self, problem: EqualityConstrained, counted: _Counted, options: Any,
