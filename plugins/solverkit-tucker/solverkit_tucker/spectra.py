@@ -1,0 +1,194 @@
+"""Higher-order singular values: the squared spectra of every mode unfolding.
+
+The spectra are the inputs of every surrogate search, and usually the dominant
+cost, so they are computed the cheap way and cached per tensor:
+
+* the mode-n unfolding ``X_(n)`` is ``I_n x J_n`` with ``J_n = prod_{m != n} I_m``;
+  its squared singular values are the eigenvalues of the Gram matrix of the
+  smaller side (``I_n x I_n`` or ``J_n x J_n``), found with ``eigvalsh``;
+* when both sides are large and only the top part can matter (a budget caps
+  every rank at ``c / I_n``), a randomized range finder gives the top ``k``.
+
+Round-off below zero is clipped, and each mode's spectrum is completed with
+zeros up to length ``I_n``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Spectra", "mode_spectra", "spectra_of", "clear_cache"]
+
+# Above this many rows on BOTH sides of an unfolding the dense Gram is too big.
+GRAM_LIMIT = 6000
+
+
+@dataclasses.dataclass(frozen=True)
+class Spectra:
+    """Squared singular values of every mode unfolding, with prefix sums.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        The tensor's shape ``(I_1, ..., I_N)``.
+    sigma2 : tuple of ndarray
+        ``sigma2[n]`` holds the ``I_n`` squared singular values of ``X_(n)``,
+        non-increasing and non-negative.
+    total : float
+        ``||X||_F^2`` computed directly (every ``sigma2[n]`` sums to it up
+        to round-off, or to less when only a top part was computed).
+    heads : tuple of ndarray
+        ``heads[n][r] = sum_{i < r} sigma2[n][i]`` for ``r = 0..I_n``, the
+        energy a rank-``r`` mode-``n`` subspace captures.
+    known : tuple of int
+        How many leading values of each mode were actually computed
+        (``I_n`` unless the randomized path was used); ranks above it are
+        never chosen.
+    seconds : float
+        Wall time spent computing them.
+    """
+
+    shape: tuple[int, ...]
+    sigma2: tuple[np.ndarray, ...]
+    total: float
+    heads: tuple[np.ndarray, ...]
+    known: tuple[int, ...]
+    seconds: float = 0.0
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def tail(self, n: int, r: int) -> float:
+        """``Tail_n(r) = ||X||^2 - Head_n(r)`` (clipped at 0)."""
+        return max(self.total - float(self.heads[n][r]), 0.0)
+
+    def head_sum(self, ranks: tuple[int, ...]) -> float:
+        """``sum_n Head_n(R_n)``, the surrogate value a search maximises."""
+        return float(sum(self.heads[n][r] for n, r in enumerate(ranks)))
+
+    def sum_tail(self, ranks: tuple[int, ...]) -> float:
+        """Upper bound on the best Tucker loss: ``sum_n Tail_n(R_n)``."""
+        return float(sum(self.tail(n, r) for n, r in enumerate(ranks)))
+
+    def max_tail(self, ranks: tuple[int, ...]) -> float:
+        """Lower bound on the best Tucker loss: ``max_n Tail_n(R_n)``."""
+        return float(max(self.tail(n, r) for n, r in enumerate(ranks)))
+
+
+def _unfold_gram(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Gram matrix of the smaller side of the mode-``n`` unfolding, and I_n."""
+    i_n = x.shape[n]
+    unfolded = np.moveaxis(x, n, 0).reshape(i_n, -1)
+    if i_n <= unfolded.shape[1]:
+        return unfolded @ unfolded.T, i_n
+    return unfolded.T @ unfolded, i_n
+
+
+def _randomized_top(x: np.ndarray, n: int, k: int, rng: np.random.Generator,
+                    power_iters: int = 4) -> np.ndarray:
+    """Top ``k`` squared singular values of ``X_(n)`` by a randomized range finder."""
+    i_n = x.shape[n]
+    a = np.moveaxis(x, n, 0).reshape(i_n, -1)
+    width = min(i_n, k + 10)
+    q = np.linalg.qr(a @ rng.standard_normal((a.shape[1], width)))[0]
+    for _ in range(power_iters):  # subspace iteration sharpens a slowly decaying spectrum
+        q = np.linalg.qr(a @ (a.T @ q))[0]
+    s = np.linalg.svd(q.T @ a, compute_uv=False)
+    return (s[:k] ** 2)
+
+
+def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
+                 seed: int = 0) -> Spectra:
+    """Compute the squared spectra of every mode unfolding of ``tensor``.
+
+    Parameters
+    ----------
+    tensor : ndarray
+        A real tensor with at least 2 modes (not modified).
+    max_rank : tuple of int, optional
+        Largest rank any search may pick per mode (e.g. ``c // I_n``). Only
+        used for unfoldings whose both sides exceed ``GRAM_LIMIT``, where the
+        top ``max_rank[n]`` values are computed by a randomized range finder.
+    seed : int
+        Seed of the randomized range finder.
+
+    Returns
+    -------
+    Spectra
+    """
+    import time
+
+    start = time.perf_counter()
+    x = np.asarray(tensor, dtype=np.float64)
+    total = float(np.vdot(x, x))
+    rng = np.random.default_rng(seed)
+    sigma2, heads, known = [], [], []
+    for n, i_n in enumerate(x.shape):
+        other = x.size // i_n
+        if min(i_n, other) > GRAM_LIMIT and max_rank is not None and max_rank[n] < i_n:
+            top = _randomized_top(x, n, int(max_rank[n]), rng)
+            k = top.size
+        else:
+            gram, _ = _unfold_gram(x, n)
+            top = np.linalg.eigvalsh(gram)[::-1]
+            k = i_n
+        vals = np.zeros(i_n)
+        m = min(k, top.size, i_n)
+        vals[:m] = np.clip(top[:m], 0.0, None)
+        # eigvalsh returns ascending order; after reversing, round-off can still
+        # leave tiny inversions among near-equal values: enforce monotonicity.
+        vals = np.minimum.accumulate(vals)
+        sigma2.append(vals)
+        head = np.concatenate(([0.0], np.cumsum(vals)))
+        if k >= i_n:
+            # Full spectrum: the whole space captures everything, exactly.
+            head[-1] = total
+            head = np.minimum(head, total)
+        heads.append(head)
+        known.append(int(min(k, i_n)))
+    return Spectra(tuple(int(i) for i in x.shape), tuple(sigma2), total, tuple(heads),
+                   tuple(known), time.perf_counter() - start)
+
+
+# -- cache: one spectra computation per tensor object --------------------------------
+_CACHE: dict[int, tuple[Any, tuple, Spectra]] = {}
+
+
+def _fingerprint(x: np.ndarray) -> tuple:
+    # Cheap guard against a tensor mutated in place between two solves.
+    return (x.__array_interface__["data"][0], x.shape, x.strides, float(x.sum()),
+            float(x.ravel()[:: max(1, x.size // 1024)].sum()))
+
+
+def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None) -> Spectra:
+    """``mode_spectra(tensor)``, cached per tensor object.
+
+    A budget sweep (or several solvers on one problem) pays for the spectra
+    once. The cache holds a weak reference to the array, so it never keeps a
+    tensor alive, and it is invalidated when the array's contents change.
+    """
+    key = id(tensor)
+    fp = _fingerprint(tensor)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is tensor and hit[1] == fp:
+        spec = hit[2]
+        if all(k == i for k, i in zip(spec.known, spec.shape)) or (
+                max_rank is not None and all(m <= k for m, k in zip(max_rank, spec.known))):
+            return spec
+    spec = mode_spectra(tensor, max_rank)
+    try:
+        ref = weakref.ref(tensor, lambda _r, key=key: _CACHE.pop(key, None))
+    except TypeError:  # not weak-referenceable: do not cache
+        return spec
+    _CACHE[key] = (ref, fp, spec)
+    return spec
+
+
+def clear_cache() -> None:
+    """Forget every cached spectrum."""
+    _CACHE.clear()
