@@ -200,7 +200,7 @@ class _BudgetSolver(Solver):
 
     def solve(self, problem: TuckerRank, options: Any, progress: Progress) -> Result:
         t0 = time.perf_counter()
-        spec = spectra_of(problem.tensor)
+        spec = _spectra(problem)
         t_spectra = time.perf_counter() - t0
         seed = int(progress.rng.integers(2**31))
         ev = Evaluator(problem.tensor, options.n_iter, options.init, seed)
@@ -239,6 +239,13 @@ class _BudgetSolver(Solver):
                                          options.keep_factors))
         return _finish(progress, spec, problem, records, t_spectra, t_search, ev,
                        stopped, nit=len(records))
+
+
+def _spectra(problem: TuckerRank) -> Spectra:
+    """Cached spectra; ranks above what the largest budget allows are never needed."""
+    top, total = max(problem.budgets), sum(problem.shape)
+    caps = tuple(int(max(1, min(i, (top - (total - i)) // (1 + i)))) for i in problem.shape)
+    return spectra_of(problem.tensor, caps)
 
 
 def _finish(progress: Progress, spec: Spectra, problem: TuckerRank,
@@ -357,7 +364,7 @@ class TuckerGreedy(Solver):
               progress: Progress) -> Result:
         shape = problem.shape
         t0 = time.perf_counter()
-        spec = spectra_of(problem.tensor)  # only for the surrogate columns of the report
+        spec = _spectra(problem)  # only for the surrogate columns of the report
         t_spectra = time.perf_counter() - t0
         seed = int(progress.rng.integers(2**31))
         ev = Evaluator(problem.tensor, options.n_iter, options.init, seed)
