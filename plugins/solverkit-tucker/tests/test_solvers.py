@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import solverkit as sk
+from solverkit.testing import conformance_cases
 from solverkit_tucker.data import low_rank_plus_noise
 from solverkit_tucker.search import exact_shape, tucker_size
 from solverkit_tucker.spectra import mode_spectra
@@ -161,7 +162,6 @@ def test_user_tensor_not_modified(small):
     np.testing.assert_array_equal(small, before)
 
 
-def test_conformance_kit():
-    testing = pytest.importorskip("solverkit.testing")
-    for name in NAMES:
-        testing.check_solver(name)
+@pytest.mark.parametrize("name, check", conformance_cases(NAMES))
+def test_conformance(name, check):
+    check(name)
