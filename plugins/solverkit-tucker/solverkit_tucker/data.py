@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["low_rank_plus_noise", "indian_pines", "kinetic", "digits", "sample_images"]
+__all__ = ["low_rank_plus_noise", "indian_pines", "kinetic", "digits", "sample_images",
+           "synthetic_spectra"]
 
 
 def low_rank_plus_noise(shape: tuple[int, ...], ranks: tuple[int, ...], noise: float = 0.1,
@@ -70,3 +71,24 @@ def sample_images() -> np.ndarray:
     from sklearn.datasets import load_sample_images
 
     return np.asarray(load_sample_images().images, dtype=np.float64) / 255.0
+
+
+def synthetic_spectra(shape: tuple[int, ...], seed: int = 0):
+    """Mode spectra with a random exponential decay per mode (no tensor needed).
+
+    For timing the searches on the paper's (large) tensor shapes: each mode's
+    squared singular values decay like ``exp(-i / (I_n / d_n))`` with a random
+    ``d_n`` in [3, 15] and random jitter, normalised so that ``||X||^2 = 1``.
+    """
+    from .spectra import Spectra
+
+    rng = np.random.default_rng(seed)
+    sigma2, heads = [], []
+    for i in shape:
+        v = rng.random(i) * np.exp(-np.arange(i) / (i / rng.uniform(3, 15)))
+        v = np.sort(v)[::-1] / v.sum()
+        h = np.minimum(np.concatenate(([0.0], np.cumsum(v))), 1.0)
+        h[-1] = 1.0
+        sigma2.append(v)
+        heads.append(h)
+    return Spectra(tuple(shape), tuple(sigma2), 1.0, tuple(heads), tuple(shape))

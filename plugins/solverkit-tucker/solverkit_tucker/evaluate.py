@@ -17,7 +17,7 @@ from .hooi import TuckerFit, hooi
 from .search import tucker_size
 from .spectra import Spectra
 
-__all__ = ["Evaluator", "budget_record", "sweep_result_fields"]
+__all__ = ["Evaluator", "budget_record", "sweep_result_fields", "canonical_ranks"]
 
 
 class Evaluator:
@@ -46,19 +46,60 @@ class Evaluator:
         self.seconds = 0.0
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """The HOOI fit of ``ranks`` (computed once)."""
+        """The HOOI fit of ``ranks`` (each distinct model computed once).
+
+        A shape with ``R_n > prod_{m != n} R_m`` is degenerate: the core's
+        mode-n unfolding has rank at most ``prod_{m != n} R_m``, so the best
+        model equals that of the reduced shape. It is fitted as the reduced
+        shape and padded (zero core slices, orthonormal completion of the
+        factor), which gives exactly equal errors to equivalent shapes instead
+        of HOOI noise -- the true-loss greedy then moves through such ties.
+        """
         ranks = tuple(int(r) for r in ranks)
         hit = self.cache.get(ranks)
         if hit is not None:
             self.hits += 1
             return hit
-        start = time.perf_counter()
-        out = hooi(self.tensor, ranks, n_iter=self.n_iter, tol=0.0, init=self.init,
-                   rng=np.random.default_rng([self.seed, *ranks]))
-        self.seconds += time.perf_counter() - start
-        self.solves += 1
+        reduced = canonical_ranks(ranks)
+        base = self.cache.get(reduced)
+        if base is None:
+            start = time.perf_counter()
+            base = hooi(self.tensor, reduced, n_iter=self.n_iter, tol=0.0, init=self.init,
+                        rng=np.random.default_rng([self.seed, *reduced]))
+            self.seconds += time.perf_counter() - start
+            self.solves += 1
+            self.cache[reduced] = base
+        else:
+            self.hits += 1
+        out = base if reduced == ranks else _pad(base, ranks)
         self.cache[ranks] = out
         return out
+
+
+def canonical_ranks(ranks: tuple[int, ...]) -> tuple[int, ...]:
+    """Lower every ``R_n`` to at most ``prod_{m != n} R_m`` (an equivalent shape)."""
+    r = list(ranks)
+    changed = True
+    while changed:
+        changed = False
+        for n in range(len(r)):
+            other = int(np.prod([q for m, q in enumerate(r) if m != n], dtype=np.int64))
+            if r[n] > other:
+                r[n], changed = other, True
+    return tuple(r)
+
+
+def _pad(fit: TuckerFit, ranks: tuple[int, ...]) -> TuckerFit:
+    """The same model written with a larger core shape (zero core, completed factors)."""
+    core = np.zeros(ranks)
+    core[tuple(slice(0, q) for q in fit.core.shape)] = fit.core
+    factors = []
+    for u, r in zip(fit.factors, ranks):
+        if u.shape[1] < r:
+            q = np.linalg.qr(np.concatenate([u, np.eye(u.shape[0])], axis=1))[0]
+            u = np.concatenate([u, q[:, u.shape[1]: r]], axis=1)
+        factors.append(u)
+    return TuckerFit(tuple(ranks), core, factors, fit.rre, fit.rre_sqrt, fit.n_iter)
 
 
 def budget_record(spec: Spectra, budget: int, ranks: tuple[int, ...],

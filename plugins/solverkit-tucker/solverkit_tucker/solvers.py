@@ -208,7 +208,7 @@ class _BudgetSolver(Solver):
         t_search = 0.0
         stopped = False
         for k, budget in enumerate(problem.budgets, start=1):
-            t1 = time.perf_counter()
+            t1, e1, s1 = time.perf_counter(), ev.seconds, ev.solves
             try:
                 cands, more = self.candidates(spec, budget, options, progress)
             except SearchTimeout:
@@ -225,8 +225,12 @@ class _BudgetSolver(Solver):
                 chosen, fit = cands[best], fits[best]
             else:
                 chosen = cands[0]
+            # Per-budget cost: this budget's search plus the HOOI fits it actually ran.
+            seconds = time.perf_counter() - t1
             records.append(budget_record(spec, budget, chosen, fit, options.keep_factors,
-                                         candidates=scored, **more))
+                                         candidates=scored, seconds=seconds,
+                                         search_seconds=seconds - (ev.seconds - e1),
+                                         solves=ev.solves - s1, **more))
             value = fit.rre if fit is not None else records[-1]["surrogate"]
             if progress.report(k, x=chosen, fun=value, budget=budget,
                                utilisation=records[-1]["utilisation"]):
@@ -370,6 +374,7 @@ class TuckerGreedy(Solver):
         ev = Evaluator(problem.tensor, options.n_iter, options.init, seed)
         records, nit, stopped = [], 0, False
         for budget in problem.budgets:
+            e1, s1 = ev.seconds, ev.solves
             ranks = (1,) * len(shape)
             cur = ev.fit(ranks)
             steps = 0
@@ -392,7 +397,9 @@ class TuckerGreedy(Solver):
                 if progress.report(nit, x=ranks, fun=cur.rre, budget=budget):
                     stopped = True
             records.append(budget_record(spec, budget, ranks, cur, options.keep_factors,
-                                         steps=steps))
+                                         steps=steps, seconds=ev.seconds - e1,
+                                         search_seconds=ev.seconds - e1,
+                                         solves=ev.solves - s1))
             if stopped:
                 break
         return _finish(progress, spec, problem, records, t_spectra, 0.0, ev, stopped, nit)

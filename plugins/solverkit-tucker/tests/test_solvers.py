@@ -165,3 +165,27 @@ def test_user_tensor_not_modified(small):
 @pytest.mark.parametrize("name, check", conformance_cases(NAMES))
 def test_conformance(name, check):
     check(name)
+
+
+def test_degenerate_shapes_are_scored_as_their_reduced_shape():
+    from solverkit_tucker.evaluate import Evaluator, canonical_ranks
+    from solverkit_tucker.hooi import reconstruct
+
+    assert canonical_ranks((5, 1, 1)) == (1, 1, 1)
+    assert canonical_ranks((7, 2, 3)) == (6, 2, 3)
+    assert canonical_ranks((3, 4, 5)) == (3, 4, 5)
+    x = low_rank_plus_noise((9, 8, 7), (3, 3, 3), seed=4)
+    ev = Evaluator(x, 20, "random", 0)
+    a, b = ev.fit((1, 1, 1)), ev.fit((3, 1, 1))
+    assert b.rre == a.rre and ev.solves == 1
+    assert b.core.shape == (3, 1, 1)
+    r = x - reconstruct(b.core, b.factors)
+    assert float(np.sum(r**2) / np.sum(x**2)) == pytest.approx(b.rre, rel=1e-9)
+    np.testing.assert_allclose(b.factors[0].T @ b.factors[0], np.eye(3), atol=1e-12)
+
+
+def test_true_greedy_leaves_all_ones():
+    # From (1,..,1) every +1 move is degenerate (equal loss); the greedy must move through it.
+    x = low_rank_plus_noise((30, 30, 30), (3, 5, 8), noise=0.1, seed=0)
+    res = sk.solve(sk.TuckerRank(x, 500), method="tucker-greedy", seed=0)
+    assert res.x != (1, 1, 1) and res.fun < 0.5
