@@ -46,17 +46,33 @@ class TuckerFit:
 
 
 def _mode_dot_t(x: np.ndarray, u: np.ndarray, mode: int) -> np.ndarray:
-    """``x x_mode u'``: contract mode ``mode`` of ``x`` with the columns of ``u``."""
-    return np.moveaxis(np.tensordot(x, u, axes=(mode, 0)), -1, mode)
+    """``x x_mode u'``: contract mode ``mode`` of ``x`` with the columns of ``u``.
+
+    ``x`` is viewed as ``(A, I_mode, B)`` (a view for a C-contiguous array), so
+    the product is one (batched) matrix product that never transposes or
+    copies the big tensor; the result is C-contiguous again.
+    """
+    x = np.ascontiguousarray(x)
+    a = int(np.prod(x.shape[:mode], dtype=np.int64))
+    i, r = u.shape
+    b = x.size // (a * i) if x.size else 0
+    out_shape = x.shape[:mode] + (r,) + x.shape[mode + 1:]
+    if b == 1:
+        return (x.reshape(a, i) @ u).reshape(out_shape)
+    if a == 1:
+        return (u.T @ x.reshape(i, b)).reshape(out_shape)
+    return np.matmul(u.T, x.reshape(a, i, b)).reshape(out_shape)
 
 
-def mode_project(x: np.ndarray, factors: list[np.ndarray], skip: int | None = None) -> np.ndarray:
-    """``x x_m U_m'`` on every mode ``m != skip``.
+def mode_project(x: np.ndarray, factors: list[np.ndarray],
+                 skip: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``x x_m U_m'`` on every mode ``m`` not in ``skip``.
 
     The modes that shrink the tensor most are contracted first, which keeps
     the intermediate tensors (and the cost) small.
     """
-    order = sorted((m for m in range(x.ndim) if m != skip),
+    skipped = () if skip is None else (skip,) if isinstance(skip, int) else tuple(skip)
+    order = sorted((m for m in range(x.ndim) if m not in skipped),
                    key=lambda m: factors[m].shape[1] / max(x.shape[m], 1))
     for m in order:
         x = _mode_dot_t(x, factors[m], m)
@@ -162,13 +178,22 @@ def hooi(tensor: np.ndarray, ranks: tuple[int, ...], n_iter: int = 20, tol: floa
     previous = np.inf
     done = 0
     core = mode_project(x, factors)
+    # Update the most compressive mode ("lead") last: X x_lead U_lead' is then shared by
+    # every other mode's update in a sweep, so each sweep reads the full tensor twice, not N
+    # times (the cost of HOOI on large tensors is these full passes).
+    lead = min(range(x.ndim), key=lambda m: (ranks[m] / x.shape[m], m))
+    others = [m for m in range(x.ndim) if m != lead]
     for sweep in range(1, n_iter + 1):
-        for n in range(x.ndim):
-            partial = mode_project(x, factors, skip=n)
+        shared = _mode_dot_t(x, factors[lead], lead)
+        for n in others:
+            partial = mode_project(shared, factors, skip=(n, lead))
             factors[n] = _leading_left(np.moveaxis(partial, n, 0).reshape(x.shape[n], -1),
                                        ranks[n])
+        partial = mode_project(x, factors, skip=lead)
+        factors[lead] = _leading_left(np.moveaxis(partial, lead, 0).reshape(x.shape[lead], -1),
+                                      ranks[lead])
         # The core from the last partial projection costs one small contraction.
-        core = _mode_dot_t(partial, factors[x.ndim - 1], x.ndim - 1)
+        core = _mode_dot_t(partial, factors[lead], lead)
         done = sweep
         rre = (total - float(np.vdot(core, core))) / total if total else 0.0
         if abs(previous - rre) < tol:
