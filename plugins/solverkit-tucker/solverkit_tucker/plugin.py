@@ -5,9 +5,11 @@ import solverkit
 
 @solverkit.hookimpl
 def solverkit_register_solvers(register):
-    from .solvers import TuckerExhaustive, TuckerGreedy, TuckerGreedySV, TuckerPacking, TuckerShape
+    from .solvers import (TTShape, TuckerExhaustive, TuckerGreedy, TuckerGreedySV, TuckerPacking,
+                          TuckerShape)
 
-    for cls in (TuckerShape, TuckerPacking, TuckerGreedy, TuckerGreedySV, TuckerExhaustive):
+    for cls in (TuckerShape, TuckerPacking, TuckerGreedy, TuckerGreedySV, TuckerExhaustive,
+                TTShape):
         register(cls)
 
 

@@ -27,7 +27,7 @@ from .spectra import Spectra, spectra_of
 __all__ = [
     "TuckerShape", "TuckerPacking", "TuckerGreedy", "TuckerGreedySV", "TuckerExhaustive",
     "EvalOptions", "ShapeOptions", "PackingOptions", "GreedySVOptions", "ExhaustiveOptions",
-    "TrueGreedyOptions",
+    "TrueGreedyOptions", "TTShape", "TTOptions",
 ]
 
 PAPER = ("M. Ghadiri, M. Fahrbach, G. Fu, V. Mirrokni, 'Approximately Optimal Core Shapes for "
@@ -403,3 +403,87 @@ class TuckerGreedy(Solver):
             if stopped:
                 break
         return _finish(progress, spec, problem, records, t_spectra, 0.0, ev, stopped, nit)
+
+
+@dataclasses.dataclass(frozen=True)
+class TTOptions:
+    """Options of ``tt-shape``.
+
+    Parameters
+    ----------
+    evaluate : bool
+        Run TT-SVD on the chosen ranks and report its error (default True).
+    keep_factors : bool
+        Return the TT cores in ``extra["cores"]`` (default True).
+    """
+
+    evaluate: bool = True
+    keep_factors: bool = True
+
+
+class TTShape(Solver):
+    """Tensor-train ranks under a budget: exact surrogate optimum, then TT-SVD."""
+
+    name = "tt-shape"
+    kinds = (TuckerRank,)
+    Options = TTOptions
+    reference = PAPER + " (tree tensor networks: the tensor-train path)"
+    summary = ("Tensor-train ranks under a parameter budget (sum_n r_{n-1} I_n r_n): exact "
+               "optimum of the sequential-unfolding surrogate by a DP along the train, TT-SVD")
+    default_max_iter = 1_000_000
+    default_tol = 1e-9
+
+    def solve(self, problem: TuckerRank, options: TTOptions, progress: Progress) -> Result:
+        from .tt import tt_exact, tt_size, tt_spectra, tt_svd
+
+        t0 = time.perf_counter()
+        spec = tt_spectra(problem.tensor)
+        t_spectra = time.perf_counter() - t0
+        total = spec.total if spec.total else 1.0
+        records: list[dict[str, Any]] = []
+        t_search = t_eval = 0.0
+        for k, budget in enumerate(problem.budgets, start=1):
+            t1 = time.perf_counter()
+            try:
+                ranks, _ = tt_exact(spec, budget, time_check=progress.time_up)
+            except SearchTimeout:
+                break
+            t2 = time.perf_counter()
+            cores, rre = tt_svd(problem.tensor, ranks) if options.evaluate else (None, None)
+            t3 = time.perf_counter()
+            t_search, t_eval = t_search + t2 - t1, t_eval + t3 - t2
+            size = tt_size(spec.shape, ranks)
+            rec: dict[str, Any] = {
+                "budget": budget, "ranks": ranks, "size": size, "utilisation": size / budget,
+                "surrogate": spec.sum_tail(ranks) / total,
+                "surrogate_lower": spec.max_tail(ranks) / total,
+                "rre": rre, "rre_sqrt": None if rre is None else float(np.sqrt(rre)),
+                "seconds": t3 - t1}
+            if options.keep_factors and cores is not None:
+                rec["cores"] = cores
+            records.append(rec)
+            if progress.report(k, x=ranks, fun=rre if rre is not None else rec["surrogate"],
+                               budget=budget):
+                break
+        if not records:  # stopped before the first budget: all ranks 1 always fits
+            ranks = (1,) * (len(spec.shape) - 1)
+            cores, rre = tt_svd(problem.tensor, ranks) if options.evaluate else (None, None)
+            records.append({"budget": problem.budgets[0], "ranks": ranks,
+                            "size": tt_size(spec.shape, ranks),
+                            "utilisation": tt_size(spec.shape, ranks) / problem.budgets[0],
+                            "surrogate": spec.sum_tail(ranks) / total,
+                            "surrogate_lower": spec.max_tail(ranks) / total, "rre": rre,
+                            "rre_sqrt": None if rre is None else float(np.sqrt(rre)),
+                            "seconds": 0.0})
+        single = len(problem.budgets) == 1
+        extra: dict[str, Any] = {"time_spectra": t_spectra, "time_search": t_search,
+                                 "time_eval": t_eval,
+                                 "objective": "rre" if options.evaluate else "surrogate",
+                                 "sigma2": [v.copy() for v in spec.sigma2]}
+        if single:
+            extra.update(records[0])
+        else:
+            extra["budgets"] = records
+        fields = sweep_result_fields(records, single)
+        return progress.result(nit=len(records), nfev=len(records) if options.evaluate else 0,
+                               extra=extra, **fields)

@@ -8,7 +8,7 @@ from solverkit_tucker.search import exact_shape, tucker_size
 from solverkit_tucker.spectra import mode_spectra
 
 NAMES = ["tucker-shape", "tucker-packing", "tucker-greedy", "tucker-greedy-sv",
-         "tucker-exhaustive"]
+         "tucker-exhaustive", "tt-shape"]
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def test_all_registered():
     assert set(NAMES) <= names
 
 
-@pytest.mark.parametrize("method", NAMES)
+@pytest.mark.parametrize("method", NAMES[:-1])
 def test_result_schema_and_feasibility(method, small):
     prob = sk.TuckerRank(small, 150)
     opts = {"backend": "scipy"} if method == "tucker-packing" else {}

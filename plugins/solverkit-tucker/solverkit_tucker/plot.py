@@ -1,0 +1,59 @@
+"""Error-vs-budget plot from a saved ``solverkit bench tucker --out FILE`` report.
+
+Usage::
+
+    python -m solverkit_tucker.plot benchmarks/results/tucker-full.json tucker.png
+
+Needs matplotlib (in the ``bench`` extra); one panel per tensor, one line per solver.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import defaultdict
+
+__all__ = ["plot_report"]
+
+
+def plot_report(report_path: str, out_path: str) -> None:
+    """Draw squared RRE against budget for every tensor of the ``tucker`` suite."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(report_path, encoding="utf-8") as fh:
+        report = json.load(fh)
+    rows = report["suites"]["tucker"]["rows"]
+    series: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        m = re.fullmatch(r"(.+) c=(\d+)", str(row.get("case", "")))
+        if m and row.get("rre") is not None:
+            series[m.group(1)][row["solver"]].append((int(m.group(2)), float(row["rre"])))
+    names = sorted(series)
+    if not names:
+        raise ValueError(f"{report_path} holds no per-budget rows of the 'tucker' suite")
+    cols = min(3, len(names))
+    rows_n = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.2 * rows_n), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        for solver, pts in sorted(series[name].items()):
+            pts.sort()
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=solver)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("budget c (parameters)")
+        ax.set_ylabel("squared RRE")
+        ax.set_yscale("log")
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=110)
+
+
+if __name__ == "__main__":  # pragma: no cover - command-line entry
+    if len(sys.argv) != 3:
+        raise SystemExit("usage: python -m solverkit_tucker.plot REPORT.json OUT.png")
+    plot_report(sys.argv[1], sys.argv[2])
