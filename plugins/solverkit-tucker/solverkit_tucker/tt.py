@@ -200,14 +200,33 @@ def tt_svd(tensor: np.ndarray, ranks: tuple[int, ...]) -> tuple[list[np.ndarray]
         m = rest.reshape(r_prev * shape[k], -1)
         if not 1 <= r <= min(m.shape):
             raise ValueError(f"TT rank {r} at edge {k + 1} must be between 1 and {min(m.shape)}")
-        u, s, vt = np.linalg.svd(m, full_matrices=False)
-        cores.append(u[:, :r].reshape(r_prev, shape[k], r))
-        rest = s[:r, None] * vt[:r]
+        u = _left_basis(m, r)
+        cores.append(u.reshape(r_prev, shape[k], r))
+        rest = u.T @ m  # = S_r V_r' of the truncated SVD
         r_prev = r
     cores.append(rest.reshape(r_prev, shape[-1], 1))
     total = float(np.vdot(x, x))
-    resid = x - tt_reconstruct(cores)
-    return cores, (float(np.vdot(resid, resid)) / total if total else 0.0)
+    if not total:
+        return cores, 0.0
+    # Orthonormal left cores: the error is ||X||^2 - ||last core||^2; for tiny errors that
+    # cancels, so the residual is formed explicitly instead.
+    rre = max(total - float(np.vdot(rest, rest)), 0.0) / total
+    if rre < 1e-8:
+        resid = x - tt_reconstruct(cores)
+        rre = float(np.vdot(resid, resid)) / total
+    return cores, rre
+
+
+def _left_basis(m: np.ndarray, r: int) -> np.ndarray:
+    """Orthonormal basis of the leading ``r``-dimensional left singular subspace of ``m``.
+
+    A wide matrix uses the eigenvectors of its small Gram matrix (much cheaper
+    than an SVD of the whole unfolding); a tall one uses a thin SVD.
+    """
+    if m.shape[0] < m.shape[1]:
+        _, vecs = np.linalg.eigh(m @ m.T)
+        return np.ascontiguousarray(vecs[:, ::-1][:, :r])
+    return np.linalg.svd(m, full_matrices=False)[0][:, :r]
 
 
 def tt_reconstruct(cores: list[np.ndarray]) -> np.ndarray:
