@@ -26,7 +26,7 @@ import numpy as np
 from .spectra import Spectra
 
 __all__ = ["exact_shape", "exhaustive_shape", "greedy_shape", "tucker_size", "neighbours", "fill",
-           "SearchTimeout"]
+           "SearchTimeout", "powered", "minmax_shape"]
 
 
 class SearchTimeout(Exception):
@@ -286,3 +286,44 @@ def neighbours(spec: Spectra, ranks: tuple[int, ...], budget: int) -> list[tuple
         if cand[b] >= 1 and tuple(cand) != tuple(ranks):
             out.add(tuple(cand))
     return sorted(out, key=lambda s: (-spec.head_sum(s), -tucker_size(shape, s), s))
+
+
+def powered(spec: Spectra, p: float) -> Spectra:
+    """The surrogate ``sum_n (Tail_n(R_n) / ||X||^2)^p`` written as heads for the same searches.
+
+    ``p = 1`` is the paper's surrogate (an upper bound on the loss); larger
+    ``p`` moves towards the lower bound ``max_n Tail_n`` (``p -> inf``). Heads
+    are ``1 - (Tail_n / ||X||^2)^p``, still non-decreasing in the rank, so
+    :func:`exact_shape` finds the exact optimum of each.
+    """
+    total = spec.total if spec.total > 0 else 1.0
+    heads = [np.maximum.accumulate(1.0 - (np.maximum(total - h, 0.0) / total) ** p)
+             for h in spec.heads]
+    sigma2 = [np.diff(h) for h in heads]
+    return Spectra(spec.shape, tuple(sigma2), 1.0, tuple(heads), spec.known)
+
+
+def minmax_shape(spec: Spectra, budget: int) -> tuple[int, ...]:
+    """Exact minimiser of the lower bound ``max_n Tail_n(R_n)`` under the budget, made maximal.
+
+    For a threshold ``t`` the cheapest shape with every ``Tail_n <= t`` takes,
+    per mode, the smallest rank reaching it; its size decreases as ``t`` grows,
+    so a bisection over the candidate thresholds (all tail values) finds the
+    smallest feasible ``t``. Remaining budget is then spent by :func:`fill`.
+    """
+    tails = [np.maximum(spec.total - h[: k + 1], 0.0) for h, k in zip(spec.heads, spec.known)]
+    levels = np.unique(np.concatenate(tails))
+
+    def shape_for(t: float) -> tuple[int, ...]:
+        # tails are non-increasing: first index (rank) whose tail is <= t, at least 1
+        return tuple(max(1, int(np.argmax(tl <= t)) if np.any(tl <= t) else len(tl) - 1)
+                     for tl in tails)
+
+    lo, hi = 0, len(levels) - 1  # levels[-1] = the all-ones tails' max: always feasible
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if tucker_size(spec.shape, shape_for(levels[mid])) <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    return fill(spec, shape_for(levels[lo]), budget)

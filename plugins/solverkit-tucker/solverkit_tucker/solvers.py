@@ -21,7 +21,8 @@ import solverkit
 from solverkit import Progress, Result, Solver, TuckerRank
 
 from .evaluate import Evaluator, budget_record, sweep_result_fields
-from .search import SearchTimeout, exact_shape, exhaustive_shape, greedy_shape, neighbours
+from .search import (SearchTimeout, exact_shape, exhaustive_shape, greedy_shape, minmax_shape,
+                     neighbours, powered)
 from .spectra import Spectra, spectra_of
 
 __all__ = [
@@ -77,9 +78,12 @@ class ShapeOptions(EvalOptions):
     Parameters
     ----------
     candidates : int
-        Shapes scored with HOOI per budget, 1..5 (default 5): the exact
-        surrogate optimum, the two greedy shapes, then the optimum's best
-        one-step neighbours. 1 returns the exact surrogate optimum.
+        Shapes scored with HOOI per budget, 1..5 (default 5), in this order:
+        the exact optimum of the paper's surrogate ``sum_n Tail_n``, the exact
+        optima of ``sum_n Tail_n^2``, of the lower bound ``max_n Tail_n`` and of
+        ``sum_n Tail_n^3``, then the greedy shapes and the first optimum's
+        one-step neighbours (duplicates skipped). 1 returns the exact surrogate
+        optimum.
     """
 
     candidates: int = 5
@@ -285,6 +289,12 @@ class TuckerShape(_BudgetSolver):
         best, value = exact_shape(spec, budget, time_check=progress.time_up)
         cands = [best]
         if options.evaluate and options.candidates > 1:
+            # The true loss lies between max_n Tail_n and sum_n Tail_n: score the exact optima
+            # of sum_n Tail_n^p for p = 2, inf (the lower bound) and 3 next, then the greedy
+            # shapes and the p = 1 optimum's neighbours.
+            cands.append(exact_shape(powered(spec, 2.0), budget, progress.time_up)[0])
+            cands.append(minmax_shape(spec, budget))
+            cands.append(exact_shape(powered(spec, 3.0), budget, progress.time_up)[0])
             cands += [greedy_shape(spec, budget, True), greedy_shape(spec, budget, False)]
             cands += neighbours(spec, best, budget)
         return cands, {"surrogate_optimum": best}

@@ -131,3 +131,20 @@ def test_packing_backends_agree_and_ip_is_exact_per_split():
                    if np.prod(r) <= b_prod and sum(i * q for i, q in zip(shape, r)) <= b_sum)
         assert spec.head_sum(ra) == pytest.approx(best, rel=1e-9)
         assert spec.head_sum(rb) == pytest.approx(best, rel=1e-9)
+
+
+def test_powered_and_minmax_surrogates_are_exact():
+    from solverkit_tucker.search import minmax_shape, powered
+
+    rng = np.random.default_rng(99)
+    for _ in range(60):
+        shape, spec, budget = _random_instance(rng)
+        for p in (2.0, 3.0):
+            ps = powered(spec, p)
+            assert exact_shape(ps, budget)[1] == pytest.approx(
+                exhaustive_shape(ps, budget)[1], rel=1e-12, abs=1e-14)
+        mm = minmax_shape(spec, budget)
+        assert tucker_size(shape, mm) <= budget
+        best = min(spec.max_tail(r) for r in itertools.product(*[range(1, i + 1) for i in shape])
+                   if tucker_size(shape, r) <= budget)
+        assert spec.max_tail(mm) == pytest.approx(best, rel=1e-12, abs=1e-12 * spec.total)
