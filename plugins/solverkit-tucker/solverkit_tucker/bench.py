@@ -113,7 +113,7 @@ def run_tucker(quick: bool) -> list[Row]:
                          "rre": float(np.mean([r["rre"] for r in recs])),
                          "time": res.time, "t_select": t_select, "hooi": res.nfev})
             sweep_times[method] = t_select
-        for a, b in zip(per_budget["tucker-shape"], per_budget["tucker-greedy"]):
+        for a, b in zip(per_budget["tucker-shape"], per_budget["tucker-greedy"], strict=True):
             gaps.append((a["rre"] - b["rre"]) / b["rre"])
         speed.append(sweep_times["tucker-greedy"] / sweep_times["tucker-shape"])
     if gaps:
@@ -145,10 +145,10 @@ def run_spectra(quick: bool) -> list[Row]:
             rows.append({"case": name, "solver": "-", "notes": f"{name} skipped: {exc}"})
             continue
         with _one_thread():
-            t_svd, ref = _median(lambda: full_svd(x), 1 if not quick else 3)
-            t_gram, spec = _median(lambda: mode_spectra(x), 3)
+            t_svd, ref = _median(lambda x=x: full_svd(x), 1 if not quick else 3)
+            t_gram, spec = _median(lambda x=x: mode_spectra(x), 3)
         err = max(float(np.max(np.abs(s[: r.size] - r)) / spec.total)
-                  for s, r in zip(spec.sigma2, ref))
+                  for s, r in zip(spec.sigma2, ref, strict=True))
         rows.append({"case": name, "solver": "full-svd", "time": t_svd, "max_rel_diff": 0.0})
         rows.append({"case": name, "solver": "gram-eigvalsh", "time": t_gram,
                      "max_rel_diff": err})
@@ -175,9 +175,9 @@ def run_search(quick: bool) -> list[Row]:
         for c in budgets:
             case = f"{'x'.join(map(str, shape))} c={c}"
             with _one_thread():
-                t_ex, (r_ex, _) = _median(lambda: exact_shape(spec, c), 3)
-                t_ip, out = _median(lambda: model.solve(c, 0.5), 1)
-                t_gr, r_gr = _median(lambda: greedy_shape(spec, c, True), 3)
+                t_ex, (r_ex, _) = _median(lambda s=spec, c=c: exact_shape(s, c), 3)
+                t_ip, out = _median(lambda m=model, c=c: m.solve(c, 0.5), 1)
+                t_gr, r_gr = _median(lambda s=spec, c=c: greedy_shape(s, c, True), 3)
             for solver, t, r in (("tucker-packing", t_ip, out.ranks),
                                  ("tucker-shape", t_ex, r_ex), ("tucker-greedy-sv", t_gr, r_gr)):
                 rows.append({"case": case, "solver": solver, "time": t,

@@ -37,7 +37,7 @@ def low_rank_plus_noise(shape: tuple[int, ...], ranks: tuple[int, ...], noise: f
     grids = np.meshgrid(*[np.arange(r) / r for r in ranks], indexing="ij")
     core = rng.standard_normal(ranks) * np.exp(-decay * sum(grids))
     x = core
-    for m, (i, r) in enumerate(zip(shape, ranks)):
+    for m, (i, r) in enumerate(zip(shape, ranks, strict=True)):
         u = np.linalg.qr(rng.standard_normal((i, r)))[0]
         x = np.moveaxis(np.tensordot(x, u, axes=(m, 1)), -1, m)
     e = rng.standard_normal(shape)

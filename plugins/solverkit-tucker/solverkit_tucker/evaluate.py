@@ -94,7 +94,7 @@ def _pad(fit: TuckerFit, ranks: tuple[int, ...]) -> TuckerFit:
     core = np.zeros(ranks)
     core[tuple(slice(0, q) for q in fit.core.shape)] = fit.core
     factors = []
-    for u, r in zip(fit.factors, ranks):
+    for u, r in zip(fit.factors, ranks, strict=True):
         if u.shape[1] < r:
             q = np.linalg.qr(np.concatenate([u, np.eye(u.shape[0])], axis=1))[0]
             u = np.concatenate([u, q[:, u.shape[1]: r]], axis=1)

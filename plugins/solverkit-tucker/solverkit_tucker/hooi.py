@@ -114,7 +114,7 @@ def _check_ranks(shape: tuple[int, ...], ranks: tuple[int, ...]) -> tuple[int, .
     ranks = tuple(int(r) for r in ranks)
     if len(ranks) != len(shape):
         raise ValueError(f"ranks {ranks} must have one entry per mode of a tensor of shape {shape}")
-    for n, (r, i) in enumerate(zip(ranks, shape)):
+    for n, (r, i) in enumerate(zip(ranks, shape, strict=True)):
         if not 1 <= r <= i:
             raise ValueError(f"rank {r} of mode {n} must be between 1 and the mode size {i}")
     return ranks
@@ -174,7 +174,8 @@ def hooi(tensor: np.ndarray, ranks: tuple[int, ...], n_iter: int = 20, tol: floa
         factors = list(st_hosvd(x, ranks).factors)
     else:
         gen = np.random.default_rng(rng)
-        factors = [np.linalg.qr(gen.standard_normal((i, r)))[0] for i, r in zip(x.shape, ranks)]
+        factors = [np.linalg.qr(gen.standard_normal((i, r)))[0]
+                   for i, r in zip(x.shape, ranks, strict=True)]
     previous = np.inf
     done = 0
     core = mode_project(x, factors)

@@ -70,7 +70,8 @@ class PackingModel:
         self.spec = spec
         self.backend = backend
         self.time_limit = float(split_time_limit)
-        self.ranks = [np.arange(1, min(i, k) + 1) for i, k in zip(spec.shape, spec.known)]
+        self.ranks = [np.arange(1, min(i, k) + 1)
+                      for i, k in zip(spec.shape, spec.known, strict=True)]
         scale = spec.total if spec.total > 0 else 1.0
         # Objective scaled to ||X||^2 = 1 so HiGHS tolerances are relative.
         self.values = [spec.heads[n][r] / scale for n, r in enumerate(self.ranks)]
@@ -91,9 +92,10 @@ class PackingModel:
         self._log_bprod = cp.Parameter(name="log_b_prod")
         self._b_sum = cp.Parameter(name="b_sum")
         cons = [cp.sum(x) == 1 for x in self._x]
-        cons.append(sum(lg @ x for lg, x in zip(self.logs, self._x)) <= self._log_bprod)
-        cons.append(sum(ln @ x for ln, x in zip(self.lins, self._x)) <= self._b_sum)
-        objective = cp.Maximize(sum(v @ x for v, x in zip(self.values, self._x)))
+        log_core = sum(lg @ x for lg, x in zip(self.logs, self._x, strict=True))
+        cons.append(log_core <= self._log_bprod)
+        cons.append(sum(ln @ x for ln, x in zip(self.lins, self._x, strict=True)) <= self._b_sum)
+        objective = cp.Maximize(sum(v @ x for v, x in zip(self.values, self._x, strict=True)))
         self._problem = cp.Problem(objective, cons)
         if "HIGHS" not in cp.installed_solvers():
             raise ImportError("cvxpy's HIGHS backend is not installed (pip install highspy)")
@@ -112,7 +114,8 @@ class PackingModel:
         if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE, cp.USER_LIMIT) \
                 or self._x[0].value is None:
             return None, status in (cp.INFEASIBLE,)
-        ranks = tuple(int(r[int(np.argmax(x.value))]) for r, x in zip(self.ranks, self._x))
+        ranks = tuple(int(r[int(np.argmax(x.value))])
+                      for r, x in zip(self.ranks, self._x, strict=True))
         return ranks, status == cp.OPTIMAL
 
     # -- scipy --------------------------------------------------------------------
@@ -122,7 +125,7 @@ class PackingModel:
         sizes = [len(r) for r in self.ranks]
         offsets = np.concatenate(([0], np.cumsum(sizes)))
         a = lil_matrix((len(sizes) + 2, offsets[-1]))
-        for n, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:])):
+        for n, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
             a[n, lo:hi] = 1.0
             a[len(sizes), lo:hi] = self.logs[n]
             a[len(sizes) + 1, lo:hi] = self.lins[n]
@@ -142,7 +145,8 @@ class PackingModel:
         if res.x is None:
             return None, res.status == 2  # 2: infeasible (a proven outcome)
         ranks = tuple(int(self.ranks[j][int(np.argmax(res.x[a:b]))])
-                      for j, (a, b) in enumerate(zip(self._offsets[:-1], self._offsets[1:])))
+                      for j, (a, b) in enumerate(zip(self._offsets[:-1], self._offsets[1:],
+                                                     strict=True)))
         return ranks, res.status == 0
 
     # -- the paper's method ----------------------------------------------------------
@@ -165,7 +169,7 @@ class PackingModel:
 
         # Step A: every shape with all R_n <= ceil(1/eps).
         small = [range(1, min(i, k, math.ceil(1.0 / eps)) + 1)
-                 for i, k in zip(shape, spec.known)]
+                 for i, k in zip(shape, spec.known, strict=True)]
         for ranks in itertools.product(*small):
             offer(tuple(ranks))
         out = PackingOutcome(ranks=(1,) * len(shape), head_sum=0.0)

@@ -5,8 +5,14 @@ import solverkit
 
 @solverkit.hookimpl
 def solverkit_register_solvers(register):
-    from .solvers import (TTShape, TuckerExhaustive, TuckerGreedy, TuckerGreedySV, TuckerPacking,
-                          TuckerShape)
+    from .solvers import (
+        TTShape,
+        TuckerExhaustive,
+        TuckerGreedy,
+        TuckerGreedySV,
+        TuckerPacking,
+        TuckerShape,
+    )
 
     for cls in (TuckerShape, TuckerPacking, TuckerGreedy, TuckerGreedySV, TuckerExhaustive,
                 TTShape):

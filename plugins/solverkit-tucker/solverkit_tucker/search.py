@@ -38,7 +38,7 @@ def tucker_size(shape: tuple[int, ...], ranks: tuple[int, ...]) -> int:
     prod = 1
     for r in ranks:
         prod *= int(r)
-    return prod + sum(int(i) * int(r) for i, r in zip(shape, ranks))
+    return prod + sum(int(i) * int(r) for i, r in zip(shape, ranks, strict=True))
 
 
 def _better(value: float, size: int, ranks: tuple[int, ...],
@@ -173,7 +173,7 @@ def exact_shape(spec: Spectra, budget: int, time_check: Callable[[], bool] | Non
     """
     shape = spec.shape
     n_modes = len(shape)
-    limit = [min(i, k) for i, k in zip(shape, spec.known)]
+    limit = [min(i, k) for i, k in zip(shape, spec.known, strict=True)]
     order = sorted(range(n_modes), key=lambda m: (shape[m], m))
     last = order[-1]
     # Incumbent: the better greedy shape. Strict "<" pruning keeps ties alive.
@@ -311,7 +311,8 @@ def minmax_shape(spec: Spectra, budget: int) -> tuple[int, ...]:
     so a bisection over the candidate thresholds (all tail values) finds the
     smallest feasible ``t``. Remaining budget is then spent by :func:`fill`.
     """
-    tails = [np.maximum(spec.total - h[: k + 1], 0.0) for h, k in zip(spec.heads, spec.known)]
+    tails = [np.maximum(spec.total - h[: k + 1], 0.0)
+             for h, k in zip(spec.heads, spec.known, strict=True)]
     levels = np.unique(np.concatenate(tails))
 
     def shape_for(t: float) -> tuple[int, ...]:

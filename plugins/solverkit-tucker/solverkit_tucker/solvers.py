@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -21,8 +21,15 @@ import solverkit
 from solverkit import Progress, Result, Solver, TuckerRank
 
 from .evaluate import Evaluator, budget_record, sweep_result_fields
-from .search import (SearchTimeout, exact_shape, exhaustive_shape, greedy_shape, minmax_shape,
-                     neighbours, powered)
+from .search import (
+    SearchTimeout,
+    exact_shape,
+    exhaustive_shape,
+    greedy_shape,
+    minmax_shape,
+    neighbours,
+    powered,
+)
 from .spectra import Spectra, spectra_of
 
 __all__ = [
@@ -223,7 +230,7 @@ class _BudgetSolver(Solver):
             fit, scored = None, []
             if options.evaluate:
                 fits = [ev.fit(c) for c in cands]
-                scored = [(c, f.rre) for c, f in zip(cands, fits)]
+                scored = [(c, f.rre) for c, f in zip(cands, fits, strict=True)]
                 # Lowest RRE; ties go to the earlier (better surrogate) candidate.
                 best = min(range(len(cands)), key=lambda j: (fits[j].rre, j))
                 chosen, fit = cands[best], fits[best]

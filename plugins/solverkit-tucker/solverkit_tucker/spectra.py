@@ -177,8 +177,9 @@ def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None) -> S
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is tensor and hit[1] == fp:
         spec = hit[2]
-        if all(k == i for k, i in zip(spec.known, spec.shape)) or (
-                max_rank is not None and all(m <= k for m, k in zip(max_rank, spec.known))):
+        if all(k == i for k, i in zip(spec.known, spec.shape, strict=True)) or (
+                max_rank is not None
+                and all(m <= k for m, k in zip(max_rank, spec.known, strict=True))):
             return spec
     spec = mode_spectra(tensor, max_rank)
     try:

@@ -40,13 +40,15 @@ class TTSpectra:
         self.max_rank = [len(v) for v in sigma2]
 
     def head_sum(self, ranks: tuple[int, ...]) -> float:
-        return float(sum(h[r] for h, r in zip(self.heads, ranks)))
+        return float(sum(h[r] for h, r in zip(self.heads, ranks, strict=True)))
 
     def sum_tail(self, ranks: tuple[int, ...]) -> float:
-        return float(sum(max(self.total - h[r], 0.0) for h, r in zip(self.heads, ranks)))
+        return float(sum(max(self.total - h[r], 0.0)
+                         for h, r in zip(self.heads, ranks, strict=True)))
 
     def max_tail(self, ranks: tuple[int, ...]) -> float:
-        return float(max(max(self.total - h[r], 0.0) for h, r in zip(self.heads, ranks)))
+        return float(max(max(self.total - h[r], 0.0)
+                         for h, r in zip(self.heads, ranks, strict=True)))
 
 
 def tt_spectra(tensor: np.ndarray) -> TTSpectra:

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from solverkit_tucker.data import low_rank_plus_noise
 from solverkit_tucker.hooi import hooi, reconstruct, st_hosvd
 from solverkit_tucker.spectra import mode_spectra
@@ -16,7 +15,7 @@ def test_fit_fields_and_orthonormal_factors(init):
     x = low_rank_plus_noise((15, 12, 10), (4, 3, 5), noise=0.1, seed=0)
     fit = hooi(x, (4, 3, 5), init=init, rng=0)
     assert fit.core.shape == (4, 3, 5) and fit.n_iter == 20
-    for u, (i, r) in zip(fit.factors, [(15, 4), (12, 3), (10, 5)]):
+    for u, (i, r) in zip(fit.factors, [(15, 4), (12, 3), (10, 5)], strict=True):
         assert u.shape == (i, r)
         np.testing.assert_allclose(u.T @ u, np.eye(r), atol=1e-12)
     assert fit.rre == pytest.approx(_rre(x, fit), rel=1e-9)

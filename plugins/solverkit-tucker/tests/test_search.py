@@ -2,10 +2,14 @@ import itertools
 
 import numpy as np
 import pytest
-
 from solverkit_tucker.packing import PackingModel, split_grid
-from solverkit_tucker.search import (exact_shape, exhaustive_shape, greedy_shape, neighbours,
-                                     tucker_size)
+from solverkit_tucker.search import (
+    exact_shape,
+    exhaustive_shape,
+    greedy_shape,
+    neighbours,
+    tucker_size,
+)
 from solverkit_tucker.spectra import mode_spectra
 
 
@@ -23,7 +27,7 @@ def _random_instance(rng):
         r = tuple(int(rng.integers(1, i + 1)) for i in shape)
         core = rng.standard_normal(r)
         x = core
-        for m, (i, q) in enumerate(zip(shape, r)):
+        for m, (i, q) in enumerate(zip(shape, r, strict=True)):
             x = np.moveaxis(np.tensordot(x, rng.standard_normal((i, q)), axes=(m, 1)), -1, m)
     lo, hi = 1 + sum(shape), tucker_size(shape, shape)
     budget = int(rng.integers(lo, hi + 1)) if rng.random() < 0.8 else int(rng.integers(lo, lo + 40))
@@ -128,7 +132,8 @@ def test_packing_backends_agree_and_ip_is_exact_per_split():
         ra, _ = a._solve_scipy(b_prod, b_sum)
         rb, _ = b._solve_cvxpy(b_prod, b_sum)
         best = max(spec.head_sum(r) for r in itertools.product(*[range(1, i + 1) for i in shape])
-                   if np.prod(r) <= b_prod and sum(i * q for i, q in zip(shape, r)) <= b_sum)
+                   if np.prod(r) <= b_prod
+                   and sum(i * q for i, q in zip(shape, r, strict=True)) <= b_sum)
         assert spec.head_sum(ra) == pytest.approx(best, rel=1e-9)
         assert spec.head_sum(rb) == pytest.approx(best, rel=1e-9)
 

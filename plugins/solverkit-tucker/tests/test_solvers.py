@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import conformance_cases
 from solverkit_tucker.data import low_rank_plus_noise
 from solverkit_tucker.search import exact_shape, tucker_size
 from solverkit_tucker.spectra import mode_spectra
+
+import solverkit as sk
+from solverkit.testing import conformance_cases
 
 NAMES = ["tucker-shape", "tucker-packing", "tucker-greedy", "tucker-greedy-sv",
          "tucker-exhaustive", "tt-shape"]
@@ -35,7 +35,7 @@ def test_result_schema_and_feasibility(method, small):
     assert res.fun == ex["rre"] and ex["rre_sqrt"] == pytest.approx(np.sqrt(ex["rre"]))
     assert ex["surrogate_lower"] <= ex["rre"] * (1 + 1e-9)
     assert ex["core"].shape == res.x
-    assert [u.shape for u in ex["factors"]] == list(zip(small.shape, res.x))
+    assert [u.shape for u in ex["factors"]] == list(zip(small.shape, res.x, strict=True))
     for key in ("time_spectra", "time_search", "time_eval", "n_tucker_solves"):
         assert key in ex
     # Same seed, same answer.

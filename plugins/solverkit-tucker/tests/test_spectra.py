@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from solverkit_tucker.data import low_rank_plus_noise
 from solverkit_tucker.spectra import clear_cache, mode_spectra, spectra_of
 

@@ -1,9 +1,16 @@
 import numpy as np
 import pytest
-
 from solverkit_tucker.data import low_rank_plus_noise
-from solverkit_tucker.tt import (tt_exact, tt_exhaustive, tt_greedy, tt_reconstruct, tt_size,
-                                 tt_spectra, tt_svd, valid_tt)
+from solverkit_tucker.tt import (
+    tt_exact,
+    tt_exhaustive,
+    tt_greedy,
+    tt_reconstruct,
+    tt_size,
+    tt_spectra,
+    tt_svd,
+    valid_tt,
+)
 
 
 def test_spectra_match_svd_of_sequential_unfoldings():
@@ -43,7 +50,8 @@ def test_tt_svd_error_within_surrogate_bounds():
             ranks.append(int(rng.integers(1, min(spec.max_rank[k], left * shape[k]) + 1)))
         cores, rre = tt_svd(x, tuple(ranks))
         assert [c.shape[2] for c in cores[:-1]] == ranks
-        lower, upper = spec.max_tail(tuple(ranks)) / spec.total, spec.sum_tail(tuple(ranks)) / spec.total
+        lower = spec.max_tail(tuple(ranks)) / spec.total
+        upper = spec.sum_tail(tuple(ranks)) / spec.total
         assert lower * (1 - 1e-9) <= rre <= upper * (1 + 1e-9) + 1e-15
 
 
