@@ -38,7 +38,7 @@ def plot_report(report_path: str, out_path: str) -> None:
     cols = min(3, len(names))
     rows_n = (len(names) + cols - 1) // cols
     fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.2 * rows_n), squeeze=False)
-    for ax, name in zip(axes.ravel(), names, strict=True):
+    for ax, name in zip(axes.ravel()[: len(names)], names, strict=True):
         for solver, pts in sorted(series[name].items()):
             pts.sort()
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=solver)
