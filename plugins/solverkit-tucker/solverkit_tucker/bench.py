@@ -186,6 +186,56 @@ def run_search(quick: bool) -> list[Row]:
     return rows
 
 
+def _uniform_tt(shape: tuple[int, ...], max_rank: list[int], budget: int) -> tuple[int, ...]:
+    """Common practice: one inner rank for every edge, the largest that fits (capped per edge)."""
+    from .tt import tt_size, valid_tt
+
+    best = tuple(1 for _ in max_rank)
+    for r in range(1, max(max_rank) + 1):
+        cand = [min(r, m) for m in max_rank]
+        for k in range(len(cand)):  # TT-SVD realises r_k <= r_{k-1} I_k only
+            cand[k] = min(cand[k], (1 if k == 0 else cand[k - 1]) * shape[k])
+        if tt_size(shape, tuple(cand)) > budget:
+            break
+        if valid_tt(shape, tuple(cand)):
+            best = tuple(cand)
+    return best
+
+
+def run_tt(quick: bool) -> list[Row]:
+    """Tensor-train ranks under a budget: exact DP vs greedy vs one uniform rank (TT-SVD)."""
+    from .tt import tt_exact, tt_greedy, tt_size, tt_spectra, tt_svd
+
+    lr = data.low_rank_plus_noise
+    cases = [("lowrank-10^5", lambda: lr((10,) * 5, (3,) * 5, 0.1, seed=0), [500, 2000, 8000])]
+    if not quick:
+        cases += [("indian-pines-145x145x200", data.indian_pines, [5000, 20000, 60000]),
+                  ("kinetic-64x12x10x60", data.kinetic, [1000, 4000, 10000])]
+    rows: list[Row] = []
+    for name, load, budgets in cases:
+        try:
+            x = load()
+        except ImportError as exc:
+            rows.append({"case": name, "solver": "-", "notes": f"{name} skipped: {exc}"})
+            continue
+        with _one_thread():
+            t_spec, spec = _median(lambda x=x: tt_spectra(x), 1)
+            for c in budgets:
+                choices = [
+                    ("tt-greedy", lambda c=c: tt_greedy(spec, c)),
+                    ("tt-shape", lambda c=c: tt_exact(spec, c)[0]),
+                    ("tt-uniform", lambda c=c: _uniform_tt(spec.shape, spec.max_rank, c)),
+                ]
+                for solver, pick in choices:
+                    t, ranks = _median(pick, 3)
+                    rre = tt_svd(x, ranks)[1]
+                    rows.append({"case": f"{name} c={c}", "solver": solver, "rre": rre,
+                                 "time": t + t_spec, "util": tt_size(spec.shape, ranks) / c,
+                                 "tail": spec.sum_tail(ranks) / spec.total,
+                                 "ranks": "x".join(map(str, ranks))})
+    return rows
+
+
 def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     times, out = [], None
     for _ in range(repeat):
@@ -207,6 +257,12 @@ BENCHMARKS = [
         name="tucker-spectra", run=run_spectra, reference="full-svd",
         metrics=("time", "max_rel_diff"), ratios=("time",),
         description="mode spectra: Gram + eigvalsh vs one full SVD per unfolding (median)",
+    ),
+    Benchmark(
+        name="tt-shape", run=run_tt, reference="tt-greedy",
+        metrics=("rre", "tail", "time", "util"), ratios=("rre", "tail"),
+        description="tensor-train ranks under a budget (TT-SVD squared RRE): exact DP vs "
+                    "bang-for-buck greedy vs one uniform rank; time = spectra + search",
     ),
     Benchmark(
         name="tucker-search", run=run_search, reference="tucker-packing",
