@@ -222,9 +222,9 @@ def run_tt(quick: bool) -> list[Row]:
             t_spec, spec = _median(lambda x=x: tt_spectra(x), 1)
             for c in budgets:
                 choices = [
-                    ("tt-greedy", lambda c=c: tt_greedy(spec, c)),
-                    ("tt-shape", lambda c=c: tt_exact(spec, c)[0]),
-                    ("tt-uniform", lambda c=c: _uniform_tt(spec.shape, spec.max_rank, c)),
+                    ("tt-greedy", lambda c=c, s=spec: tt_greedy(s, c)),
+                    ("tt-shape", lambda c=c, s=spec: tt_exact(s, c)[0]),
+                    ("tt-uniform", lambda c=c, s=spec: _uniform_tt(s.shape, s.max_rank, c)),
                 ]
                 for solver, pick in choices:
                     t, ranks = _median(pick, 3)

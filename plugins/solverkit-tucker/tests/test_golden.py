@@ -1,7 +1,6 @@
 """Regression fixtures: the spec's exact golden values on tensorly's bundled Indian Pines."""
 
 import pytest
-
 from solverkit_tucker.hooi import hooi
 from solverkit_tucker.search import exact_shape
 from solverkit_tucker.spectra import mode_spectra
