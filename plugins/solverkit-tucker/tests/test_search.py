@@ -128,6 +128,10 @@ def test_packing_backends_agree_and_ip_is_exact_per_split():
     shape = (6, 7, 5)
     spec = mode_spectra(rng.standard_normal(shape))
     a, b = PackingModel(spec, "scipy"), PackingModel(spec, "cvxpy")
+    # One cvxpy model for every split: the two budgets are Parameters and the model is DPP,
+    # so cvxpy canonicalises it once.
+    assert b._problem.is_dpp() and len(b._problem.parameters()) == 2
+    assert sum(v.size for v in b._problem.variables()) == sum(shape)
     for b_prod, b_sum in [(20.0, 80.0), (60.0, 60.0), (5.0, 100.0)]:
         ra, _ = a._solve_scipy(b_prod, b_sum)
         rb, _ = b._solve_cvxpy(b_prod, b_sum)
