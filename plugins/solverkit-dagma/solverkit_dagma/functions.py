@@ -36,6 +36,13 @@ class Score:
         else:
             self.X = np.array(X, dtype=float)  # private copy, read only
 
+    def hessp(self, W: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """Hessian of Q at W applied to the direction V (same shape as W)."""
+        if self.loss == "l2":
+            return self.S @ V
+        P = expit(self.X @ W)
+        return self.X.T @ ((P * (1.0 - P)) * (self.X @ V)) / self.n
+
     def hess_diag(self, W: np.ndarray) -> np.ndarray:
         """Diagonal of the Hessian of Q at W (entry (i, j) for variable W_ij)."""
         if self.loss == "l2":
@@ -78,6 +85,14 @@ class LogDet:
 
     def __call__(self, W: np.ndarray, s: float, grad: bool = True
                  ) -> tuple[float, np.ndarray | None] | None:
+        out = self.full(W, s)
+        if out is None:
+            return None
+        h, inv = out
+        return h, (2.0 * W * inv.T if grad else None)
+
+    def full(self, W: np.ndarray, s: float) -> tuple[float, np.ndarray] | None:
+        """``(h_s(W), (sI - W o W)^{-1})``, or ``None`` outside D_s."""
         d = self.d
         M = s * self.eye - W * W
         lu, piv, info = lapack.dgetrf(M, overwrite_a=True)
@@ -93,8 +108,7 @@ class LogDet:
             return None
         if inv.min() < -1e-10 * max(float(inv.max()), 0.0):
             return None
-        h = -logdet + d * math.log(s)
-        return h, (2.0 * W * inv.T if grad else None)
+        return -logdet + d * math.log(s), inv
 
     def inside(self, W: np.ndarray, s: float) -> bool:
         """Whether W lies in D_s."""

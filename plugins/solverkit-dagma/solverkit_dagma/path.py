@@ -57,6 +57,7 @@ class PathConfig:
     gtol: float
     shrink: float
     restarts: int = 1
+    maxcor: int = 10
 
 
 def run_path(
@@ -186,7 +187,7 @@ def _lbfgs_stage(score: Score, logdet: LogDet, W0: np.ndarray, mu: float, s: flo
             res = minimize(fun, u0, jac=True, method="L-BFGS-B",
                            bounds=[(0.0, None)] * (2 * k),
                            options={"maxiter": maxiter - nit, "ftol": cfg.ftol,
-                                    "gtol": cfg.gtol, "maxcor": 10, "maxls": 40})
+                                    "gtol": cfg.gtol, "maxcor": cfg.maxcor, "maxls": 40})
         except StageStop:
             raise StageStop(W if state["W"] is None else state["W"]) from None
         nit += int(res.nit)
