@@ -38,7 +38,7 @@ __all__ = ["BENCHMARKS", "run", "make_data"]
 REF = "dagma-ref"
 N = 500
 LAMBDA1 = 0.02
-QUICK = [("ER", 1, 10), ("ER", 1, 20), ("ER", 2, 20)]
+QUICK = [("ER", 1, 10), ("ER", 1, 20)]
 FULL = [(g, k, d) for d in (20, 50, 100) for g, k in (("ER", 1), ("ER", 2), ("ER", 4), ("SF", 4))]
 
 

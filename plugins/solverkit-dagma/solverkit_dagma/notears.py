@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 
 from .functions import Score, h_expm
 
@@ -37,7 +37,7 @@ def notears_path(problem: Any, options: Any, progress: Any) -> dict[str, Any]:
     pos = {int(v): p for p, v in enumerate(idx)}
     for i, j in problem.include_edges:
         pen[pos[i * d + j]] = 0.0
-    bounds = [(0.0, None)] * (2 * k)
+    bounds = Bounds(np.zeros(2 * k), np.full(2 * k, np.inf))  # arrays: no per-call list parsing
     Wbuf = np.zeros(d * d)
     counters = {"nfev": 0}
 

@@ -5,13 +5,18 @@ warm-started at the previous stage's W, with mu_{t+1} = mu_factor * mu_t.
 
 Inner solvers
 -------------
-``lbfgs`` (default)
-    L-BFGS-B on W = Wp - Wn, Wp, Wn >= 0, over the free entries only
+``lbfgsb``
+    scipy's L-BFGS-B on W = Wp - Wn, Wp, Wn >= 0, over the free entries only
     (diagonal and excluded edges are not variables, so they stay exactly 0).
     The L1 term becomes linear; the objective is divided by mu so that the
     tolerances mean the same thing at every stage. A trial point outside D_s
     gets a finite "wall" value above the current objective (scipy's line search
     cannot interpolate through +inf), so it is rejected and the step shrinks.
+``pqn``
+    The same split and scaling with a two-metric projected L-BFGS written in
+    numpy (module :mod:`.pqn`): more steps than L-BFGS-B but far less
+    bookkeeping per step, which wins once d >= ~30 (scipy's L-BFGS-B costs about
+    0.1 us per variable per call, 3 ms per step at d = 100).
 ``adam``
     The reference implementation's loop: Adam on the L1 subgradient, domain
     test on every step, objective checked every ``checkpoint`` steps, and
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 
 from .functions import LogDet, Score, spectral_radius_sq
 
@@ -99,7 +104,12 @@ def run_path(
             rec["rescaled_by"] = a
         steps = cfg.last_iter if t == cfg.T - 1 else cfg.warm_iter
         try:
-            if cfg.inner == "lbfgs":
+            if cfg.inner == "pqn":
+                from .pqn import pqn_stage
+
+                W, info = pqn_stage(score, logdet, W, mu, s, pen, free, steps, cfg.ftol,
+                                    cfg.gtol, time_up)
+            elif cfg.inner == "lbfgsb":
                 W, info = _lbfgs_stage(score, logdet, W, mu, s, pen, free, steps, cfg, time_up)
             else:
                 W, info = _adam_path_stage(score, logdet, W, mu, s, pen, free, include, steps,
@@ -185,7 +195,7 @@ def _lbfgs_stage(score: Score, logdet: LogDet, W0: np.ndarray, mu: float, s: flo
         u0 = np.concatenate([np.maximum(Wv, 0.0), np.maximum(-Wv, 0.0)]) / sc2
         try:
             res = minimize(fun, u0, jac=True, method="L-BFGS-B",
-                           bounds=[(0.0, None)] * (2 * k),
+                           bounds=Bounds(np.zeros(2 * k), np.full(2 * k, np.inf)),
                            options={"maxiter": maxiter - nit, "ftol": cfg.ftol,
                                     "gtol": cfg.gtol, "maxcor": cfg.maxcor, "maxls": 40})
         except StageStop:

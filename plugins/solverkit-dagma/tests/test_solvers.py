@@ -52,19 +52,32 @@ def test_dagma_extra_fields(easy):
     assert res.nit == 5
 
 
-def test_stage_is_stationary(easy):
-    """The L-BFGS stage solution satisfies the L1 optimality conditions of its stage."""
+@pytest.mark.parametrize("inner", ["lbfgsb", "pqn"])
+def test_stage_is_stationary(easy, inner):
+    """The stage solution satisfies the L1 optimality conditions of its stage."""
     from solverkit_dagma.functions import LogDet, Score
 
     B, W, X = easy
     res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02, T=1, s=1.0,
-                   w_threshold=0.0)
+                   w_threshold=0.0, inner=inner)
     Wr = res.extra["W_raw"]
     G = Score(X, "l2")(Wr)[1] + LogDet(8)(Wr, 1.0)[1]  # mu = 1
     off = ~np.eye(8, dtype=bool)
     nz = (Wr != 0) & off
     assert np.allclose(G[nz], -0.02 * np.sign(Wr[nz]), atol=1e-4)
     assert np.all(np.abs(G[(Wr == 0) & off]) <= 0.02 + 1e-4)
+
+
+def test_pqn_and_lbfgsb_agree(easy):
+    B, W, X = easy
+    prob = sk.StructureLearning(X)
+    a = sk.solve(prob, method="dagma", lambda1=0.02, inner="pqn")
+    b = sk.solve(prob, method="dagma", lambda1=0.02, inner="lbfgsb")
+    assert a.extra["inner"] == "pqn" and b.extra["inner"] == "lbfgsb"
+    assert np.array_equal(a.x != 0, b.x != 0)
+    assert np.allclose(a.extra["W_raw"], b.extra["W_raw"], atol=1e-3)
+    for ra, rb in zip(a.extra["stages"], b.extra["stages"]):
+        assert ra["obj"] == pytest.approx(rb["obj"], rel=1e-6)
 
 
 def test_adam_inner_matches_lbfgs_support(easy):
