@@ -1,4 +1,8 @@
-"""The solverkit Solver classes: ``dagma`` and ``notears``."""
+"""The solverkit Solver classes: ``dagma`` and ``notears``.
+
+Only numpy and the core are imported at module level: the registry imports this
+module to list solvers, and scipy is loaded on the first solve.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,6 @@ import numpy as np
 
 import solverkit
 from solverkit import StructureLearning
-
-from .functions import LogDet, Score
-from .utils import break_cycles
 
 __all__ = ["DagmaOptions", "DagmaSolver", "NotearsOptions", "NotearsSolver", "finalize"]
 
@@ -129,6 +130,9 @@ class DagmaOptions:
 def finalize(problem: StructureLearning, W_raw: np.ndarray, w_threshold: float,
              lambda1: float) -> tuple[np.ndarray, dict[str, Any]]:
     """Threshold, keep required edges, break any cycle; return (W, facts for ``extra``)."""
+    from .functions import LogDet, Score
+    from .utils import break_cycles
+
     W = W_raw.copy()
     small = np.abs(W) < w_threshold
     for i, j in problem.include_edges:
@@ -173,6 +177,7 @@ class DagmaSolver(solverkit.Solver):
 
     def solve(self, problem: StructureLearning, options: DagmaOptions,
               progress: solverkit.Progress) -> solverkit.Result:
+        from .functions import Score
         from .path import PathConfig, run_path
 
         o = options

@@ -177,3 +177,19 @@ def test_bad_problems(easy):
 @pytest.mark.parametrize("method", ["dagma", "notears"])
 def test_conformance(method):
     check_solver(method)
+
+
+def test_dagma_linear_drop_in(easy):
+    from solverkit_dagma import DagmaLinear
+
+    B, W, X = easy
+    X0 = X.copy()
+    model = DagmaLinear(loss_type="l2")
+    W_est = model.fit(X, lambda1=0.02, warm_iter=3e4, max_iter=6e4)
+    assert np.array_equal(X, X0) and is_dag(W_est)
+    assert count_accuracy(B, W_est != 0)["shd"] == 0
+    assert model.h_final < 1e-5 and model.score_final > 0
+    direct = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02)
+    assert np.array_equal(W_est, direct.x)
+    with pytest.raises(ValueError, match="loss_type"):
+        DagmaLinear(loss_type="poisson")

@@ -132,3 +132,24 @@ def test_cycles_and_breaking():
     W3, removed = break_cycles(W, protected=[(1, 2)])
     assert is_dag(W3) and removed == [(2, 0, 0.8)]
     assert topological_order(W2)[0] in (1, 2) or is_dag(W2)
+
+
+def test_count_accuracy_matches_reference_package():
+    """Same keys and values as dagma.utils.count_accuracy (when the reference is installed)."""
+    ref = pytest.importorskip("dagma.utils")
+    rng = np.random.default_rng(11)
+    for trial in range(30):
+        d = int(rng.integers(3, 12))
+        B_true = simulate_dag(d, int(rng.integers(0, 2 * d)), "ER", rng=rng)
+        B_est = simulate_dag(d, int(rng.integers(0, 2 * d)), "ER", rng=rng)
+        if trial % 3 == 0:  # an estimate that shares most edges, some reversed
+            B_est = B_true.copy()
+            for i, j in np.argwhere(B_true)[: trial % 4]:
+                B_est[i, j], B_est[j, i] = 0, 1
+            if not is_dag(B_est):
+                continue
+        ours = count_accuracy(B_true, B_est)
+        theirs = ref.count_accuracy(B_true, B_est)
+        assert ours.keys() == theirs.keys()
+        for key in ours:
+            assert ours[key] == pytest.approx(theirs[key]), (key, ours, theirs)
