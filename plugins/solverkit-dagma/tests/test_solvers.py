@@ -193,3 +193,28 @@ def test_dagma_linear_drop_in(easy):
     assert np.array_equal(W_est, direct.x)
     with pytest.raises(ValueError, match="loss_type"):
         DagmaLinear(loss_type="poisson")
+
+
+@pytest.mark.parametrize("inner", ["lbfgsb", "pqn"])
+def test_warm_start_outside_next_domain_is_rescaled_not_s(easy, inner):
+    B, W, X = easy
+    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02, T=2, s=(1.0, 0.05),
+                   inner=inner)
+    stage = res.extra["stages"][1]
+    assert "rescaled_by" in stage and 0 < stage["rescaled_by"] < 1
+    assert res.extra["s_used"] == [1.0, 0.05] and res.extra["s_changed"] == []
+    from solverkit_dagma.functions import LogDet
+
+    assert LogDet(8).inside(res.extra["W_raw"], 0.05)  # the stage stayed in its domain
+    assert is_dag(res.x)
+
+
+def test_notears_logistic_and_time_limit():
+    rng = np.random.default_rng(2)
+    B = simulate_dag(5, 4, "ER", rng=rng)
+    X = simulate_linear_sem(simulate_parameter(B, rng=rng), 500, "logistic", rng=rng)
+    res = sk.solve(sk.StructureLearning(X, loss="logistic"), method="notears", lambda1=0.02)
+    assert res.success and is_dag(res.x) and res.extra["h_final_expm"] < 1e-6
+    _, _, Xg = make(d=10, k=2, n=300, seed=4)
+    res = sk.solve(sk.StructureLearning(Xg), method="dagma", time_limit=1e-6)
+    assert res.status is sk.Status.TIME_LIMIT and is_dag(res.x)
