@@ -1,7 +1,7 @@
 """solverkit-dagma: learn DAGs from data with DAGMA (log-det acyclicity) and NOTEARS.
 
 Solvers (``solverkit.solve(problem, method=...)`` on a
-:class:`solverkit.StructureLearning` problem): ``dagma`` and ``notears``.
+:class:`solverkit.StructureLearning` problem): ``dagma``, ``dagma-mlp`` and ``notears``.
 
 The simulation and evaluation helpers follow the conventions of the field
 (NOTEARS / DAGMA utilities) and live in :mod:`solverkit_dagma.utils`;
@@ -20,6 +20,7 @@ _LAZY = {
     "simulate_dag": "utils",
     "simulate_parameter": "utils",
     "simulate_linear_sem": "utils",
+    "simulate_nonlinear_sem": "utils",
     "count_accuracy": "utils",
     "is_dag": "utils",
     "DagmaLinear": "compat",

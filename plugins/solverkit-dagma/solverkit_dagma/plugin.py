@@ -9,9 +9,10 @@ import solverkit
 
 @solverkit.hookimpl
 def solverkit_register_solvers(register: Any) -> None:
-    from .solvers import DagmaSolver, NotearsSolver
+    from .solvers import DagmaMLPSolver, DagmaSolver, NotearsSolver
 
     register(DagmaSolver)
+    register(DagmaMLPSolver)
     register(NotearsSolver)
 
 

@@ -270,3 +270,117 @@ class NotearsSolver(solverkit.Solver):
             return progress.result(x=W, fun=fun, nit=out["nit"], nfev=out["nfev"], extra=extra,
                                    status=solverkit.Status.NUMERICAL, message=out["failed"])
         return progress.result(x=W, fun=fun, nit=out["nit"], nfev=out["nfev"], extra=extra)
+
+
+@dataclasses.dataclass(frozen=True)
+class DagmaMLPOptions:
+    """Options of ``dagma-mlp`` (reference ``DagmaNonlinear.fit`` names and defaults).
+
+    Parameters
+    ----------
+    hidden : int
+        Hidden units per node (the reference's ``dims = [d, hidden, 1]``).
+    lambda1, lambda2 : float
+        L1 weight on the first layer; L2 weight on all parameters (the
+        reference's Adam weight decay mu * lambda2).
+    T, mu_init, mu_factor, s : as for ``dagma`` (defaults 4, 0.1, 0.1, 1.0).
+    warm_iter, last_iter : int
+        Step caps of the warm stages and of the last stage.
+    w_threshold : float
+        Threshold on W = sqrt(A).
+    ftol, gtol, shrink : float
+        L-BFGS-B tolerances and the domain rescaling factor, as for ``dagma``.
+    """
+
+    hidden: int = 10
+    lambda1: float = 0.02
+    lambda2: float = 0.005
+    T: int = 4
+    mu_init: float = 0.1
+    mu_factor: float = 0.1
+    s: float | tuple[float, ...] = 1.0
+    warm_iter: int = 50000
+    last_iter: int = 80000
+    w_threshold: float = 0.3
+    ftol: float = 1e-10
+    gtol: float = 1e-6
+    shrink: float = 0.9
+
+    def __post_init__(self) -> None:
+        _posint("hidden", self.hidden)
+        _positive("lambda1", self.lambda1, allow_zero=True)
+        _positive("lambda2", self.lambda2, allow_zero=True)
+        _positive("w_threshold", self.w_threshold, allow_zero=True)
+        _posint("T", self.T)
+        _positive("mu_init", self.mu_init)
+        _positive("mu_factor", self.mu_factor)
+        for name in ("warm_iter", "last_iter"):
+            value = getattr(self, name)
+            if isinstance(value, float) and value.is_integer():
+                object.__setattr__(self, name, int(value))
+            _posint(name, getattr(self, name))
+        s = (self.s,) if isinstance(self.s, numbers.Real) else self.s
+        try:
+            s = tuple(float(v) for v in s)
+        except (TypeError, ValueError):
+            raise ValueError(f"s must be a positive number or a sequence of them, got {self.s!r}") \
+                from None
+        if not s or any(not (math.isfinite(v) and v > 0) for v in s):
+            raise ValueError(f"s must hold positive finite radii, got {self.s!r}")
+        object.__setattr__(self, "s", s if len(s) > 1 else s[0])
+        _positive("ftol", self.ftol)
+        _positive("gtol", self.gtol)
+        if not (isinstance(self.shrink, numbers.Real) and 0 < self.shrink < 1):
+            raise ValueError(f"shrink must lie in (0, 1), got {self.shrink!r}")
+
+    def schedule(self) -> tuple[float, ...]:
+        s = (self.s,) if isinstance(self.s, float) else tuple(self.s)
+        return tuple(s[t] if t < len(s) else s[-1] for t in range(self.T))
+
+
+class DagmaMLPSolver(solverkit.Solver):
+    """DAGMA for nonlinear SEMs: an MLP per node, log-det h on the first-layer weights."""
+
+    name = "dagma-mlp"
+    kinds = (StructureLearning,)
+    Options = DagmaMLPOptions
+    summary = "DAGMA nonlinear: per-node MLPs, log-det acyclicity, numpy gradients (no torch)"
+    reference = DagmaSolver.reference
+    default_max_iter = 1000
+    stochastic = True  # the second layer is initialised at random (from the seed)
+
+    def solve(self, problem: StructureLearning, options: DagmaMLPOptions,
+              progress: solverkit.Progress) -> solverkit.Result:
+        from .mlp import mlp_path
+        from .utils import break_cycles
+
+        if problem.loss != "l2":
+            raise ValueError("dagma-mlp supports loss='l2' (the log-MSE score) only")
+        if problem.include_edges or problem.exclude_edges:
+            raise ValueError("dagma-mlp does not support include_edges / exclude_edges yet")
+        o = options
+        X = problem.X - problem.X.mean(axis=0)  # a copy; the reference centres in place
+
+        def report(stage: int, model: Any, rec: dict[str, Any]) -> bool:
+            return progress.report(stage, x=np.sqrt(model.adjacency()), fun=rec.get("obj"),
+                                   mu=rec["mu"], s=rec["s"])
+
+        out = mlp_path(X, o.hidden, float(o.lambda1), float(o.lambda2), o.T, float(o.mu_init),
+                       float(o.mu_factor), o.schedule(), o.warm_iter, o.last_iter,
+                       float(o.ftol), float(o.gtol), float(o.shrink), progress.rng, report,
+                       progress.time_up)
+        model = out["model"]
+        W_raw = np.sqrt(model.adjacency())
+        W = np.where(W_raw >= o.w_threshold, W_raw, 0.0)
+        W, removed = break_cycles(W)
+        n, d = X.shape
+        mse = float(np.sum((model.predict(X) - X) ** 2)) / n
+        from .functions import LogDet
+
+        h = LogDet(d)(W_raw, 1.0, grad=False)
+        extra = {"W_raw": W_raw, "h_final": math.inf if h is None else h[0],
+                 "score_final": 0.5 * d * math.log(mse), "removed_edges": removed,
+                 "steps_per_stage": [r["steps"] for r in out["stages"]],
+                 "stages": out["stages"], "model": model}
+        return progress.result(x=W, fun=extra["score_final"], nit=len(out["stages"]),
+                               nfev=out["nfev"], extra=extra)

@@ -20,6 +20,7 @@ __all__ = [
     "simulate_dag",
     "simulate_parameter",
     "simulate_linear_sem",
+    "simulate_nonlinear_sem",
     "count_accuracy",
     "is_dag",
     "find_cycle",
@@ -184,6 +185,53 @@ def simulate_linear_sem(
             X[:, j] = rng.binomial(1, 1.0 / (1.0 + np.exp(-mean))).astype(float)
         else:  # poisson
             X[:, j] = rng.poisson(np.exp(mean)).astype(float)
+    return X
+
+
+def simulate_nonlinear_sem(
+    B: np.ndarray,
+    n: int,
+    sem_type: Literal["mlp", "mim"] = "mlp",
+    noise_scale: float | Sequence[float] | None = None,
+    rng: Any = None,
+) -> np.ndarray:
+    """Samples of a nonlinear SEM ``X_j = f_j(X_pa(j)) + z_j`` (Gaussian noise).
+
+    ``mlp``: f_j(x) = sigmoid(x W1) w2 with 100 hidden units, weights
+    uniform in +-[0.5, 2]. ``mim``: f_j(x) = tanh(x w1) + cos(x w2) + sin(x w3),
+    weights likewise (the NOTEARS / DAGMA conventions).
+    """
+    B = np.asarray(B)
+    if B.ndim != 2 or B.shape[0] != B.shape[1]:
+        raise ValueError(f"B must be a square matrix, got shape {B.shape}")
+    if sem_type not in ("mlp", "mim"):
+        raise ValueError(f"sem_type must be 'mlp' or 'mim', got {sem_type!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    d = B.shape[0]
+    scale = np.ones(d) if noise_scale is None else np.broadcast_to(
+        np.asarray(noise_scale, dtype=float), (d,)).copy()
+    rng = _rng(rng)
+
+    def signed(size: Any) -> np.ndarray:
+        w = rng.uniform(0.5, 2.0, size=size)
+        w[rng.random(size) < 0.5] *= -1
+        return w
+
+    X = np.zeros((n, d))
+    for j in topological_order(B):
+        pa = np.flatnonzero(B[:, j])
+        z = rng.normal(scale=scale[j], size=n)
+        if pa.size == 0:
+            X[:, j] = z
+            continue
+        Xp = X[:, pa]
+        if sem_type == "mlp":
+            W1, w2 = signed((pa.size, 100)), signed(100)
+            X[:, j] = (1.0 / (1.0 + np.exp(-(Xp @ W1)))) @ w2 + z
+        else:
+            w1, w2, w3 = signed(pa.size), signed(pa.size), signed(pa.size)
+            X[:, j] = np.tanh(Xp @ w1) + np.cos(Xp @ w2) + np.sin(Xp @ w3) + z
     return X
 
 
