@@ -126,14 +126,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
             for seed in seeds:
                 B, X = make_data(graph, k, d, seed)
                 case = f"{graph}{k} d={d} seed={seed}"
-                (W, info), cpu, wall = _timed(lambda: _ours(X))
+                (W, info), cpu, wall = _timed(lambda X=X: _ours(X))
                 per["dagma"].append(_row(case, "dagma", B, W, cpu, wall, info))
                 if missing is None:
-                    (W, info), cpu, wall = _timed(lambda: _reference(X))
+                    (W, info), cpu, wall = _timed(lambda X=X: _reference(X))
                     per[REF].append(_row(case, REF, B, W, cpu, wall, info))
                 else:
                     per[REF].append({"case": case, "solver": REF, "notes": missing})
-            for solver, rs in per.items():
+            for rs in per.values():
                 rows.extend(rs)
             if len(seeds) > 1:
                 for solver, rs in per.items():

@@ -152,9 +152,9 @@ def _stage(X: np.ndarray, model: MLPModel, lambda1: float, lambda2: float, mu: f
     except _Stop:
         nit, message, stopped = -1, "time limit", True
     z = state["z"] if state["z"] is not None else z0
-    return _unpack(z, d, m), {"steps": nit, "nfev": state["nfev"], "outside_evals": state["outside"],
-                              "inner_message": message, "obj": mu * state["best"],
-                              "stopped": stopped}
+    info = {"steps": nit, "nfev": state["nfev"], "outside_evals": state["outside"],
+            "inner_message": message, "obj": mu * state["best"], "stopped": stopped}
+    return _unpack(z, d, m), info
 
 
 def mlp_path(X: np.ndarray, hidden: int, lambda1: float, lambda2: float, T: int, mu_init: float,

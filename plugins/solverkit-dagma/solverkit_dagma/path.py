@@ -171,7 +171,7 @@ def _lbfgs_stage(score: Score, logdet: LogDet, W0: np.ndarray, mu: float, s: flo
         sc2 = np.concatenate([scale, scale])
         state["best"] = math.inf
 
-        def fun(u: np.ndarray) -> tuple[float, np.ndarray]:
+        def fun(u: np.ndarray, sc2: np.ndarray = sc2) -> tuple[float, np.ndarray]:
             state["nfev"] += 1
             if state["nfev"] % 50 == 0 and time_up():
                 raise StageStop()

@@ -184,8 +184,9 @@ class DagmaSolver(solverkit.Solver):
         cfg = PathConfig(
             lambda1=float(o.lambda1), T=o.T, mu_init=float(o.mu_init),
             mu_factor=float(o.mu_factor), s=o.schedule(), warm_iter=o.warm_iter,
-            last_iter=o.last_iter, inner=_pick_inner(o.inner, problem.d), lr=float(o.lr), beta_1=float(o.beta_1),
-            beta_2=float(o.beta_2), checkpoint=o.checkpoint, tol=progress.tol,
+            last_iter=o.last_iter, inner=_pick_inner(o.inner, problem.d), lr=float(o.lr),
+            beta_1=float(o.beta_1), beta_2=float(o.beta_2), checkpoint=o.checkpoint,
+            tol=progress.tol,
             ftol=float(o.ftol), gtol=float(o.gtol), shrink=float(o.shrink),
         )
         score = Score(problem.X, problem.loss)

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from solverkit_dagma.functions import LogDet, Score, h_expm
 from solverkit_dagma.utils import simulate_dag, simulate_linear_sem, simulate_parameter
 

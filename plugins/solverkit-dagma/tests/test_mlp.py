@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import check_solver
 from solverkit_dagma.functions import LogDet
 from solverkit_dagma.mlp import MLPModel, objective
 from solverkit_dagma.utils import count_accuracy, is_dag, simulate_dag, simulate_nonlinear_sem
+
+import solverkit as sk
+from solverkit.testing import check_solver
 
 
 def test_objective_gradient_matches_finite_differences():

@@ -2,9 +2,6 @@
 
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import check_solver
 from solverkit_dagma.utils import (
     count_accuracy,
     is_dag,
@@ -12,6 +9,9 @@ from solverkit_dagma.utils import (
     simulate_linear_sem,
     simulate_parameter,
 )
+
+import solverkit as sk
+from solverkit.testing import check_solver
 
 
 def make(d=8, k=1, n=1000, seed=0, noise="gauss"):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from solverkit_dagma.utils import (
     break_cycles,
     count_accuracy,
