@@ -59,7 +59,7 @@ def test_stage_is_stationary(easy, inner):
 
     B, W, X = easy
     res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02, T=1, s=1.0,
-                   w_threshold=0.0, inner=inner)
+                   w_threshold=0.0, inner=inner, ftol=1e-13, gtol=1e-9)
     Wr = res.extra["W_raw"]
     G = Score(X, "l2")(Wr)[1] + LogDet(8)(Wr, 1.0)[1]  # mu = 1
     off = ~np.eye(8, dtype=bool)
@@ -71,8 +71,8 @@ def test_stage_is_stationary(easy, inner):
 def test_pqn_and_lbfgsb_agree(easy):
     B, W, X = easy
     prob = sk.StructureLearning(X)
-    a = sk.solve(prob, method="dagma", lambda1=0.02, inner="pqn")
-    b = sk.solve(prob, method="dagma", lambda1=0.02, inner="lbfgsb")
+    a = sk.solve(prob, method="dagma", lambda1=0.02, inner="pqn", ftol=1e-12)
+    b = sk.solve(prob, method="dagma", lambda1=0.02, inner="lbfgsb", ftol=1e-12)
     assert a.extra["inner"] == "pqn" and b.extra["inner"] == "lbfgsb"
     assert np.array_equal(a.x != 0, b.x != 0)
     assert np.allclose(a.extra["W_raw"], b.extra["W_raw"], atol=1e-3)
