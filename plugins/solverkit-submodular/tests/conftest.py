@@ -38,3 +38,9 @@ def small_oracle(request):
         return random_facility(seed, n=n, sparse=request.param == "facility-sparse")
 
     return make
+
+
+@pytest.fixture
+def make_coverage():
+    """random_coverage(seed, n=14, universe=30) as a fixture (test modules cannot import conftest)."""
+    return random_coverage
