@@ -16,6 +16,12 @@ S[<l]. After every update, for every guess, the invariant holds:
 which gives f(best S) >= (1/2 - eps) OPT. :meth:`DynamicSubmodular.check_invariant`
 verifies it from scratch.
 
+Two documented departures that keep the invariant (so the guarantee) intact
+and trade oracle calls for value (``candidates=1, refresh=1`` is the paper's
+rule exactly): each pick is the best of the first ``candidates`` qualifying
+elements of the random order, and a deletion that hits S also rebuilds when
+f(S) lost more than a fraction ``refresh`` of its value at the last Build.
+
 Build cost. Picks are taken by a *lazy scan* of the shuffled pool: the first
 element in the random order whose gain still reaches tau is picked (a uniform
 pick among the qualifying ones), and an element found below tau is dropped for
@@ -49,7 +55,7 @@ class _Guess:
     """State of one OPT guess."""
 
     __slots__ = ("i", "gamma", "tau", "T", "A", "B", "S", "P", "Pv", "where", "size", "value",
-                 "lowest", "rng")
+                 "lowest", "rng", "built_value")
 
     def __init__(self, i: int, gamma: float, k: int, T: int, empty: Any,
                  rng: np.random.Generator) -> None:
@@ -64,6 +70,7 @@ class _Guess:
         self.value = 0.0                            # f(S) - f({})
         self.lowest = T + 1                         # lowest level touched by deletions
         self.rng = rng
+        self.built_value = 0.0                      # f(S) - f({}) right after the last Build
 
     def size_below(self, level: int) -> int:
         return sum(len(s) for s in self.S[:level])
@@ -115,6 +122,16 @@ class DynamicSubmodular(DynamicBase):
     n_max : int, optional
         Bound on the live-set size; sets the number of levels T = ceil(log2 n_max).
         Without it T grows (with a full rebuild) whenever the live set passes 2^T.
+    candidates : int
+        Each pick is the best of the first ``candidates`` qualifying elements of
+        the random order (a uniform random subset); 1 is the paper's uniform pick.
+        An element's chance of being picked grows by at most that factor, so the
+        expected rebuild cost does too, while the value moves towards greedy's.
+        Default 8.
+    refresh : float
+        In [0, 1]. Besides the paper's rule (rebuild when f(S) < (1 - eps) gamma/2),
+        a deletion that hits S rebuilds when f(S) fell below (1 - refresh) times its
+        value at the last Build. 1 disables it (the paper's rule alone). Default 0.05.
 
     Notes
     -----
@@ -125,14 +142,21 @@ class DynamicSubmodular(DynamicBase):
     """
 
     def __init__(self, f: Any, k: int, eps: float = 0.2, seed: Any = None,
-                 n_max: int | None = None) -> None:
+                 n_max: int | None = None, candidates: int = 8, refresh: float = 0.05) -> None:
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 < eps < 1.0:
             raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
         if n_max is not None and (isinstance(n_max, bool) or not isinstance(n_max, int)
                                   or n_max < 1):
             raise ValueError(f"n_max must be None or an integer >= 1, got {n_max!r}")
+        if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
+            raise ValueError(f"candidates must be an integer >= 1, got {candidates!r}")
+        if isinstance(refresh, bool) or not isinstance(refresh, (int, float)) \
+                or not 0.0 <= refresh <= 1.0:
+            raise ValueError(f"refresh must be a number in [0, 1], got {refresh!r}")
         super().__init__(f, k)
         self.eps = float(eps)
+        self.candidates = int(candidates)
+        self.refresh = float(refresh)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.T = max(1, math.ceil(math.log2(max(2, n_max or 2))))
         self.guesses: dict[int, _Guess] = {}
@@ -175,7 +199,7 @@ class DynamicSubmodular(DynamicBase):
     def _build(self, g: _Guess, l0: int, state: Any, val: float, size: int,
                pool: list[int]) -> _Built:
         """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit)."""
-        oracle, k, tau, T = self.oracle, self.k, g.tau, g.T
+        oracle, k, tau, T, r = self.oracle, self.k, g.tau, g.T, self.candidates
         single = self.singles.values
         self.counters["builds"] += 1
         if l0 < T:
@@ -218,15 +242,28 @@ class DynamicSubmodular(DynamicBase):
             need = 1 << (T - level)
             start = pos
             while size < k and len(rem) - pos >= need:
-                e = rem[pos]
-                pos += 1
-                x = single[e] if size == 0 else oracle.gain(state, e)
-                if x >= tau:
-                    picked.append(e)
-                    state = oracle.add(state, e)
-                    val += x
-                    size += 1
-                    dirty = True
+                # the first r qualifying elements of the random order (a uniform r-subset);
+                # the elements found below tau on the way are dropped for good
+                front: list[tuple[float, int]] = []
+                while len(front) < r and pos < len(rem):
+                    e = rem[pos]
+                    pos += 1
+                    x = single[e] if size == 0 else oracle.gain(state, e)
+                    if x >= tau:
+                        front.append((x, e))
+                if not front:
+                    break
+                best = max(range(len(front)), key=lambda j: front[j][0])
+                x, e = front[best]
+                others = [c for j, (_, c) in enumerate(front) if j != best]
+                if others:  # the losers stay first in line for the next pick
+                    pos -= len(others)
+                    rem[pos:pos + len(others)] = others
+                picked.append(e)
+                state = oracle.add(state, e)
+                val += x
+                size += 1
+                dirty = True
             if pos != start:
                 cur = None
             S.append(picked)
@@ -249,6 +286,7 @@ class DynamicSubmodular(DynamicBase):
             for e in picked:
                 g.where[e] = l0 + j
         g.size, g.value = b.size, b.value
+        g.built_value = b.value
         if l0 <= g.lowest:
             g.lowest = g.T + 1
 
@@ -318,7 +356,10 @@ class DynamicSubmodular(DynamicBase):
         value = self.oracle.value(state) - self.base  # reading f(S): one call
         plan.hits, plan.lo_hit, plan.S_new, plan.P_new, plan.value_new = hits, lo, S_new, P_new, \
             value
-        if value < (1.0 - self.eps) * g.gamma / 2.0:
+        # the paper's rule: rebuild when (a) is lost; "refresh": also when S lost more than
+        # a fraction `refresh` of the value it had when last built (keeps the value near
+        # the threshold algorithm's, at a few more rebuilds; refresh=1 turns it off)
+        if value < (1.0 - self.eps) * g.gamma / 2.0 or value < (1.0 - self.refresh) * g.built_value:
             l0 = min(lo, g.lowest)
             gone = set(mine)
             pool = [e for e in (g.A[l0] | g.B[l0]) if e not in gone]

@@ -75,15 +75,28 @@ class DynamicOptions:
     n_max : int or None
         Bound on the live-set size (T = ceil(log2 n_max) levels); None grows T
         with a full rebuild each time the live set passes 2^T.
+    candidates : int
+        Each pick is the best of the first ``candidates`` qualifying elements in
+        the random order (1 = the paper's uniform pick). Default 8.
+    refresh : float
+        In [0, 1]: a deletion hitting the solution also rebuilds when f(S) fell
+        below (1 - refresh) times its value at the last build (1 = the paper's
+        rule alone). Default 0.05.
     """
 
     eps: float = 0.2
     n_max: int | None = None
+    candidates: int = 8
+    refresh: float = 0.05
 
     def __post_init__(self) -> None:
         _check_eps(self.eps)
         if self.n_max is not None and self.n_max < 1:
             raise ValueError(f"n_max must be None or an integer >= 1, got {self.n_max!r}")
+        if self.candidates < 1:
+            raise ValueError(f"candidates must be >= 1, got {self.candidates!r}")
+        if not 0.0 <= self.refresh <= 1.0:
+            raise ValueError(f"refresh must lie in [0, 1], got {self.refresh!r}")
 
 
 # -- static ---------------------------------------------------------------------------------------
@@ -202,7 +215,8 @@ class DynamicSubmodularSolver(_Dynamic):
     def make(self, f, k, options, progress):  # type: ignore[no-untyped-def]
         from .dynamic import DynamicSubmodular
 
-        return DynamicSubmodular(f, k, eps=options.eps, seed=progress.rng, n_max=options.n_max)
+        return DynamicSubmodular(f, k, eps=options.eps, seed=progress.rng, n_max=options.n_max,
+                                 candidates=options.candidates, refresh=options.refresh)
 
 
 SOLVERS: tuple[type[solverkit.Solver], ...] = (

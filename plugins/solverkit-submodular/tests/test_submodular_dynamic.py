@@ -35,14 +35,17 @@ def test_conformance():
     check_solver("dynamic-submodular")
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_invariant_and_ratio_after_every_update(small_oracle, seed):
+@pytest.mark.parametrize("rule", ["paper", "default"])
+@pytest.mark.parametrize("seed", range(4))
+def test_invariant_and_ratio_after_every_update(small_oracle, seed, rule):
     n = 13
     f = small_oracle(seed, n=n)
     rng = np.random.default_rng(seed)
     k = 1 + seed % 4
     eps = (0.1, 0.2, 0.5)[seed % 3]
-    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed)
+    # "paper": uniform picks and the (1 - eps) gamma / 2 rebuild rule only
+    kw = {"candidates": 1, "refresh": 1.0} if rule == "paper" else {}
+    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed, **kw)
     live: set[int] = set()
     for op, ids in _random_stream(rng, n, 45, batch=seed % 2 == 1):
         (dyn.insert if op == "insert" else dyn.delete)(ids)
@@ -170,7 +173,9 @@ def test_bad_ids_leave_structure_unchanged(make_coverage):
 
 @pytest.mark.parametrize("kw, match", [({"k": 0}, "k must"), ({"k": 2.5}, "k must"),
                                        ({"eps": 0.0}, "eps"), ({"eps": 1.0}, "eps"),
-                                       ({"eps": -0.1}, "eps"), ({"n_max": 0}, "n_max")])
+                                       ({"eps": -0.1}, "eps"), ({"n_max": 0}, "n_max"),
+                                       ({"candidates": 0}, "candidates"),
+                                       ({"refresh": 1.5}, "refresh")])
 def test_bad_parameters(kw, match, make_coverage):
     args = {"k": 3, "eps": 0.2, **kw}
     with pytest.raises(ValueError, match=match):
