@@ -219,10 +219,58 @@ class DynamicSubmodularSolver(_Dynamic):
                                  candidates=options.candidates, refresh=options.refresh)
 
 
+@dataclasses.dataclass(frozen=True)
+class SieveRerunOptions:
+    """Options of ``sieve-rerun``.
+
+    Parameters
+    ----------
+    eps : float
+        Sieve grid ratio 1 + eps, in (0, 1). Default 0.2.
+    """
+
+    eps: float = 0.2
+
+    def __post_init__(self) -> None:
+        _check_eps(self.eps)
+
+
+class GreedyRecomputeSolver(_Dynamic):
+    """Greedy kept up to date: the exact greedy solution after every update."""
+
+    name = "greedy-recompute"
+    summary = ("Dynamic baseline: greedy's exact picks kept up to date (re-run from the first "
+               "changed position)")
+    reference = "Nemhauser, Wolsey, Fisher (1978); dynamic bookkeeping as in Lattanzi et al. 2020"
+    baseline = True
+
+    def make(self, f, k, options, progress):  # type: ignore[no-untyped-def]
+        from .baselines import GreedyRecompute
+
+        return GreedyRecompute(f, k)
+
+
+class SieveRerunSolver(_Dynamic):
+    """Sieve-streaming on insertions, re-run when the reported solution loses an element."""
+
+    name = "sieve-rerun"
+    summary = "Dynamic baseline: sieve-streaming, re-run over the live set when its solution is hit"
+    reference = "Badanidiyuru, Mirzasoleiman, Karbasi, Krause, KDD 2014"
+    Options = SieveRerunOptions
+    baseline = True
+
+    def make(self, f, k, options, progress):  # type: ignore[no-untyped-def]
+        from .baselines import SieveRerun
+
+        return SieveRerun(f, k, eps=options.eps)
+
+
 SOLVERS: tuple[type[solverkit.Solver], ...] = (
     GreedySolver,
     LazyGreedySolver,
     StochasticGreedySolver,
     SieveStreamingSolver,
     DynamicSubmodularSolver,
+    GreedyRecomputeSolver,
+    SieveRerunSolver,
 )
