@@ -71,12 +71,15 @@ class SetCoverage:
 
     Notes
     -----
-    A state is the covered-items bit set as a Python ``int``; ``gain`` is one
-    ``(mask & ~covered).bit_count()``. ``gains`` works on the packed ``uint64``
-    matrix with ``numpy.bitwise_count``.
+    A state is the covered-items bit set as a Python ``int``, so ``add`` is
+    one OR and states are immutable. ``gain`` is ``|set_e| - popcount(mask_e &
+    covered)``. ``gains`` on many ids unpacks the covered bits once and counts
+    each set's covered items from a CSR item list (O(total set size), no
+    per-element Python work); on a few ids it uses the scalar form.
     """
 
     persistent_states = True
+    _SCALAR_BELOW = 40  # below this many ids the per-id popcount is faster
 
     def __init__(self, sets: Sequence[Iterable[int]], universe: int | None = None) -> None:
         items = _as_item_lists(sets, "sets")
@@ -85,31 +88,45 @@ class SetCoverage:
         if self.universe < top:
             raise ValueError(f"universe={universe} but an item id {top - 1} occurs")
         self.n = len(items)
-        words = max(1, (self.universe + 63) // 64)
-        packed = np.zeros((self.n, words), dtype=np.uint64)
-        for j, arr in enumerate(items):
-            np.bitwise_or.at(packed[j], arr // 64, np.left_shift(np.uint64(1),
-                                                                   (arr % 64).astype(np.uint64)))
-        self._packed = packed
-        self._words = words
-        # Python ints for the scalar path: one AND + popcount per gain.
-        raw = packed.astype("<u8", copy=False)
-        self._masks = [int.from_bytes(raw[j].tobytes(), "little") for j in range(self.n)]
+        self._bytes = max(1, (self.universe + 7) // 8)
         self.sizes = np.array([a.size for a in items], dtype=np.int64)
+        self._sizes = self.sizes.tolist()
+        self._indptr = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+        self._indices = np.concatenate(items) if items else np.zeros(0, dtype=np.int64)
+        self._masks = self._pack(items)
+
+    def _pack(self, items: list[np.ndarray], chunk: int = 1024) -> list[int]:
+        """Each set's bit mask as a Python int (packed in chunks to bound memory)."""
+        masks: list[int] = []
+        for lo in range(0, len(items), chunk):
+            block = items[lo:lo + chunk]
+            bits = np.zeros((len(block), self._bytes * 8), dtype=bool)
+            rows = np.repeat(np.arange(len(block)), [a.size for a in block])
+            bits[rows, np.concatenate(block) if block else rows] = True
+            packed = np.packbits(bits, axis=1, bitorder="little")
+            masks += [int.from_bytes(row.tobytes(), "little") for row in packed]
+        return masks
 
     def empty(self) -> int:
         return 0
 
     def gain(self, state: int, e: int) -> float:
-        return float((self._masks[e] & ~state).bit_count())
+        return float(self._sizes[e] - (self._masks[e] & state).bit_count())
 
     def gains(self, state: int, ids: Any) -> np.ndarray:
         ids = _check_ids(ids, self.n)
-        if ids.size == 0:
-            return np.zeros(0)
-        cov = np.frombuffer(state.to_bytes(self._words * 8, "little"), dtype="<u8")
-        return np.bitwise_count(self._packed[ids] & ~cov).sum(axis=1, dtype=np.int64) \
-            .astype(np.float64)
+        if ids.size < self._SCALAR_BELOW:
+            masks, sizes = self._masks, self._sizes
+            return np.array([float(sizes[e] - (masks[e] & state).bit_count())
+                             for e in ids.tolist()], dtype=np.float64)
+        covered = np.unpackbits(np.frombuffer(state.to_bytes(self._bytes, "little"),
+                                              dtype=np.uint8), bitorder="little").view(bool)
+        lens = self.sizes[ids]
+        ends = np.cumsum(lens)
+        offsets = np.repeat(self._indptr[ids] - (ends - lens), lens) + np.arange(ends[-1])
+        hit = covered[self._indices[offsets]]
+        owner = np.repeat(np.arange(ids.size), lens)
+        return (lens - np.bincount(owner, weights=hit, minlength=ids.size)).astype(np.float64)
 
     def add(self, state: int, e: int) -> int:
         return state | self._masks[e]
