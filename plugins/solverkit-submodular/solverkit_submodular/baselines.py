@@ -160,7 +160,7 @@ class SieveRerun(DynamicBase):
         # work on copies so that an oracle error leaves the sieve as it was
         guesses = {i: self._copy(p) for i, p in self.guesses.items()}
         m = self.m
-        for e, s in zip(ids, singles):
+        for e, s in zip(ids, singles, strict=False):
             if s > m:
                 m = s
                 grid = guess_range(m, 2.0 * self.k, self.eps)

@@ -77,7 +77,7 @@ def stream_case(case: str, oracle: Any, ops: list[tuple[str, int]], k: int = K,
 
     f0 = CountingOracle(oracle)
     ids = sorted({e for _, e in ops})
-    singles = dict(zip(ids, f0.gains(f0.empty(), ids).tolist()))
+    singles = dict(zip(ids, f0.gains(f0.empty(), ids).tolist(), strict=False))
     base = f0.value(f0.empty())
     ref = _offline_greedy(oracle, ops, every, singles, k)
     rows = []

@@ -161,8 +161,8 @@ class SingletonCache:
         missing = [e for e in ids if e not in self.values]
         if missing:
             got = self.oracle.gains(self._empty, missing)
-            for e, g in zip(missing, got.tolist()):
+            for g in got.tolist():
                 self.oracle.note_scale(g)
             # store only after every answer passed the checks (all or nothing)
-            self.values.update(zip(missing, got.tolist()))
+            self.values.update(zip(missing, got.tolist(), strict=False))
         return [self.values[e] for e in ids]

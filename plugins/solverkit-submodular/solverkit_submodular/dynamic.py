@@ -166,7 +166,7 @@ class DynamicSubmodular(DynamicBase):
         self.counters = {"builds": 0, "rebuilds": 0, "new_guesses": 0, "dropped_guesses": 0,
                          "level_grows": 0, "deletion_hits": 0}
 
-    # -- queries (no oracle call) -----------------------------------------------------------
+    # -- queries (no oracle call) --------------------------------------------------------------
     def solution(self) -> list[int]:
         return [] if self._best is None else self._best.ids()
 
@@ -178,7 +178,7 @@ class DynamicSubmodular(DynamicBase):
         out.update(self.counters, guesses=len(self.guesses), levels=self.T + 1)
         return out
 
-    # -- guesses -----------------------------------------------------------------------------
+    # -- guesses -------------------------------------------------------------------------------
     def _grid(self, m: float) -> range:
         """Exponents i with (1+eps)^i in [m/(1+eps), k m]: OPT in [m, k m] always has a
         guess in (OPT/(1+eps), OPT]."""
@@ -195,7 +195,7 @@ class DynamicSubmodular(DynamicBase):
         self._commit_build(g, self._build(g, 0, self._empty, 0.0, 0, pool))
         return g
 
-    # -- Build (spec 2.4) -----------------------------------------------------------------------
+    # -- Build (spec 2.4) ----------------------------------------------------------------------
     def _build(self, g: _Guess, l0: int, state: Any, val: float, size: int,
                pool: list[int]) -> _Built:
         """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit)."""
@@ -209,7 +209,7 @@ class DynamicSubmodular(DynamicBase):
             rem = [e for e in pool if single[e] >= tau]
         elif pool:
             gs = oracle.gains(state, pool).tolist()
-            rem = [e for e, x in zip(pool, gs) if x >= tau]
+            rem = [e for e, x in zip(pool, gs, strict=False) if x >= tau]
         else:
             rem = []
         pos, dirty = 0, False
@@ -229,7 +229,7 @@ class DynamicSubmodular(DynamicBase):
                 rest = rem[pos:]
                 if rest:
                     gs = oracle.gains(state, rest).tolist()
-                    rem = [e for e, x in zip(rest, gs) if x >= tau]
+                    rem = [e for e, x in zip(rest, gs, strict=False) if x >= tau]
                 else:
                     rem = []
                 pos, dirty, cur = 0, False, None
@@ -290,9 +290,9 @@ class DynamicSubmodular(DynamicBase):
         if l0 <= g.lowest:
             g.lowest = g.T + 1
 
-    # -- Insert (spec 2.4) -------------------------------------------------------------------------
+    # -- Insert (spec 2.4) ---------------------------------------------------------------------
     def _plan_insert(self, g: _Guess, ids: list[int], singles: list[float]) -> _Plan | None:
-        useful = [e for e, s in zip(ids, singles) if s >= g.tau]
+        useful = [e for e, s in zip(ids, singles, strict=False) if s >= g.tau]
         if not useful:
             return None  # f({v}) < tau: v can never reach tau for this guess
         plan = _Plan(add_B=useful)
@@ -311,7 +311,7 @@ class DynamicSubmodular(DynamicBase):
         T = self.T
         while (1 << T) < n_after:
             T += 1
-        new_ids = dict(zip(ids, singles))
+        new_ids = dict(zip(ids, singles, strict=False))
 
         def pool_for(tau: float) -> list[int]:
             return self.live_at_least(tau) + [e for e, s in new_ids.items() if s >= tau]
@@ -334,7 +334,7 @@ class DynamicSubmodular(DynamicBase):
                 self._apply(guesses[i], plan)
         self._set_guesses(guesses)
 
-    # -- Delete (spec 2.4) -------------------------------------------------------------------------
+    # -- Delete (spec 2.4) ---------------------------------------------------------------------
     def _plan_delete(self, g: _Guess, dead: list[int]) -> _Plan | None:
         mine = [e for e in dead if self.singles.values[e] >= g.tau]
         if not mine:
@@ -359,7 +359,8 @@ class DynamicSubmodular(DynamicBase):
         # the paper's rule: rebuild when (a) is lost; "refresh": also when S lost more than
         # a fraction `refresh` of the value it had when last built (keeps the value near
         # the threshold algorithm's, at a few more rebuilds; refresh=1 turns it off)
-        if value < (1.0 - self.eps) * g.gamma / 2.0 or value < (1.0 - self.refresh) * g.built_value:
+        if value < (1.0 - self.eps) * g.gamma / 2.0 \
+                or value < (1.0 - self.refresh) * g.built_value:
             l0 = min(lo, g.lowest)
             gone = set(mine)
             pool = [e for e in (g.A[l0] | g.B[l0]) if e not in gone]
@@ -381,7 +382,7 @@ class DynamicSubmodular(DynamicBase):
                 self._apply(guesses[i], plan)
         self._set_guesses(guesses)
 
-    # -- shared commit helpers -----------------------------------------------------------------------
+    # -- shared commit helpers -----------------------------------------------------------------
     def _tau(self, i: int) -> float:
         return math.exp(i * self._log_base) / (2.0 * self.k)
 
@@ -424,9 +425,10 @@ class DynamicSubmodular(DynamicBase):
 
     def _set_guesses(self, guesses: dict[int, _Guess]) -> None:
         self.guesses = guesses
-        self._best = max(guesses.values(), key=lambda g: (g.value, -g.i), default=None)
+        self._best = max(guesses.values(), key=lambda g: (g.value, -g.i),  # ties: lower guess
+                         default=None)
 
-    # -- verification ---------------------------------------------------------------------------------
+    # -- verification --------------------------------------------------------------------------
     def check_invariant(self, tol: float = 1e-9) -> None:
         """Verify the structure and invariant (a) or (b) for every guess, from scratch.
 

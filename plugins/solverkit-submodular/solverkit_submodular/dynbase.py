@@ -69,7 +69,7 @@ class DynamicBase:
         self.update_seconds: list[float] = []
         self.updates = 0
 
-    # -- public API --------------------------------------------------------------
+    # -- public API ----------------------------------------------------------------------------
     def insert(self, ids: Any) -> None:
         """Insert one id or a batch (ids must not be live)."""
         ids = as_id_list(ids, "insert")
@@ -120,14 +120,14 @@ class DynamicBase:
             "singleton_calls": len(self.singles.values),
         }
 
-    # -- subclass hooks ------------------------------------------------------------
+    # -- subclass hooks ------------------------------------------------------------------------
     def _insert(self, ids: list[int], singles: list[float]) -> None:
         raise NotImplementedError
 
     def _delete(self, ids: list[int]) -> None:
         raise NotImplementedError
 
-    # -- shared machinery -------------------------------------------------------------
+    # -- shared machinery ----------------------------------------------------------------------
     def _do_insert(self, ids: list[int]) -> None:
         singles = self.singles.get_many(ids)  # may raise: nothing changed yet
         self._insert(ids, singles)
@@ -143,7 +143,7 @@ class DynamicBase:
         self.updates += 1
 
     def _live_add(self, ids: list[int], singles: list[float]) -> None:
-        for e, s in zip(ids, singles):
+        for e, s in zip(ids, singles, strict=False):
             self.live[e] = self._stamp
             self._stamp += 1
             bisect.insort(self._sorted, (s, e))
@@ -173,7 +173,7 @@ class DynamicBase:
             out = [e for e in out if e not in without]
         return out
 
-    # -- stream replay ------------------------------------------------------------------
+    # -- stream replay -------------------------------------------------------------------------
     def replay(self, problem: Any, progress: Any) -> Any:
         """Run a SubmodularStream through insert/delete; a Result with checkpoint stats."""
         cps = set(int(c) for c in problem.checkpoints)
@@ -181,7 +181,8 @@ class DynamicBase:
                                      "calls_all": [], "live": []}
         nit = 0
         stopped = False
-        for t, (is_ins, e) in enumerate(zip(problem.is_insert.tolist(), problem.ids.tolist())):
+        pairs = zip(problem.is_insert.tolist(), problem.ids.tolist(), strict=True)
+        for t, (is_ins, e) in enumerate(pairs):
             if is_ins:
                 self.insert(e)
             else:

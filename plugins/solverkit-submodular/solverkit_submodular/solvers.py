@@ -23,7 +23,7 @@ def _check_eps(eps: float) -> None:
         raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
 
 
-# -- options ------------------------------------------------------------------------------------
+# -- options ----------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class StochasticGreedyOptions:
     """Options of ``stochastic-greedy``.
@@ -99,7 +99,7 @@ class DynamicOptions:
             raise ValueError(f"refresh must lie in [0, 1], got {self.refresh!r}")
 
 
-# -- static ---------------------------------------------------------------------------------------
+# -- static -----------------------------------------------------------------------------------
 class _Static(solverkit.Solver):
     kinds: ClassVar[tuple[type, ...]] = (SubmodularMax,)
     default_max_iter = _NO_CAP
@@ -179,7 +179,7 @@ class SieveStreamingSolver(_Static):
         return best
 
 
-# -- dynamic ----------------------------------------------------------------------------------------
+# -- dynamic ----------------------------------------------------------------------------------
 class _Dynamic(solverkit.Solver):
     kinds: ClassVar[tuple[type, ...]] = (SubmodularStream,)
     default_max_iter = _NO_CAP
@@ -254,7 +254,8 @@ class SieveRerunSolver(_Dynamic):
     """Sieve-streaming on insertions, re-run when the reported solution loses an element."""
 
     name = "sieve-rerun"
-    summary = "Dynamic baseline: sieve-streaming, re-run over the live set when its solution is hit"
+    summary = ("Dynamic baseline: sieve-streaming, re-run over the live set when its solution "
+               "is hit")
     reference = "Badanidiyuru, Mirzasoleiman, Karbasi, Krause, KDD 2014"
     Options = SieveRerunOptions
     baseline = True

@@ -92,7 +92,7 @@ def lazy_greedy(oracle: CountingOracle, ids: Any, k: int, report: Report = _neve
         first = oracle.gains(oracle.empty(), ids).tolist()
     else:
         first = [singletons[e] for e in ids.tolist()]
-    heap = [(-g, e, 1) for g, e in zip(first, ids.tolist())]
+    heap = [(-g, e, 1) for g, e in zip(first, ids.tolist(), strict=False)]
     heapq.heapify(heap)
     picks = Picks(state=oracle.empty())
     violations = 0

@@ -74,7 +74,7 @@ def delete_greedy_picks(n: int, rng: np.random.Generator, oracle: Any, k: int) -
     what is left (the stream that is hard for greedy kept up to date)."""
     ops: Ops = [("insert", e) for e in rng.permutation(n).tolist()]
     f = CountingOracle(oracle)
-    singles = dict(zip(range(n), f.gains(f.empty(), np.arange(n)).tolist()))
+    singles = dict(zip(range(n), f.gains(f.empty(), np.arange(n)).tolist(), strict=False))
     live = set(range(n))
     while live:
         picks = lazy_greedy(f, sorted(live), k, singletons=singles).ids
@@ -131,7 +131,7 @@ def make_stream(name: str, n: int, seed: int, oracle: Any, k: int) -> Ops:
 # -- instances (A)-(C) ---------------------------------------------------------------------------
 def random_set_cover(n: int, seed: int, universe: int = 10_000, alpha: float = 1.5,
                      low: int = 5, high: int = 300) -> SetCoverage:
-    """(A) n random sets over ``universe`` items, sizes Pareto(alpha) from ``low``, cut at ``high``."""
+    """(A) n random sets over ``universe`` items; sizes low * (1 + Pareto(alpha)), cut at high."""
     rng = np.random.default_rng(seed)
     sizes = np.minimum(high, np.floor(low * (1.0 + rng.pareto(alpha, n)))).astype(int)
     return SetCoverage([rng.choice(universe, size=s, replace=False) for s in sizes],

@@ -42,5 +42,5 @@ def small_oracle(request):
 
 @pytest.fixture
 def make_coverage():
-    """random_coverage(seed, n=14, universe=30) as a fixture (test modules cannot import conftest)."""
+    """random_coverage(seed, n=14, universe=30) as a fixture (tests cannot import conftest)."""
     return random_coverage

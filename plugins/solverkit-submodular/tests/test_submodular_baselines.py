@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import check_solver
 from solverkit_submodular import CountingOracle
 from solverkit_submodular.baselines import GreedyRecompute, SieveRerun
 from solverkit_submodular.exact import brute_force_opt, value_of
 from solverkit_submodular.static import greedy
+
+import solverkit as sk
+from solverkit.testing import check_solver
 
 
 @pytest.mark.parametrize("name", ["greedy-recompute", "sieve-rerun"])

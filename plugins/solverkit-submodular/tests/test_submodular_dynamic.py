@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import check_solver
-from solverkit_submodular import OracleError, SetCoverage
+from solverkit_submodular import OracleError
 from solverkit_submodular.dynamic import DynamicSubmodular
 from solverkit_submodular.exact import brute_force_opt, value_of
 
+import solverkit as sk
+from solverkit.testing import check_solver
 
 
 def _random_stream(rng, n, steps, batch=False):
@@ -139,7 +138,7 @@ def test_solve_replays_stream_with_checkpoints():
     assert len(res.extra["update_calls"]) == len(prob.ids)
     # final value is f(x), and the live set at the end is the last window
     live = set()
-    for ins, e in zip(prob.is_insert, prob.ids):
+    for ins, e in zip(prob.is_insert, prob.ids, strict=False):
         live = live | {int(e)} if ins else live - {int(e)}
     assert set(res.x) <= live and res.fun == pytest.approx(value_of(prob.oracle, res.x))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from solverkit_submodular import (
     CountingOracle,
     FacilityLocation,
@@ -16,7 +15,6 @@ from solverkit_submodular import (
     dense_similarity,
     knn_similarity,
 )
-
 from solverkit_submodular.exact import value_of
 
 

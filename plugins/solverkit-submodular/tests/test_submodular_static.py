@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-
-import solverkit as sk
-from solverkit.testing import check_solver
 from solverkit_submodular import CountingOracle
 from solverkit_submodular.exact import brute_force_opt, value_of
 from solverkit_submodular.static import greedy, lazy_greedy
+
+import solverkit as sk
+from solverkit.testing import check_solver
 
 STATIC = ["greedy", "lazy-greedy", "stochastic-greedy", "sieve-streaming"]
 

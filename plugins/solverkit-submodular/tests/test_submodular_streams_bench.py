@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import solverkit as sk
 from solverkit_submodular import CountingOracle
 from solverkit_submodular.bench import stream_case
 from solverkit_submodular.static import lazy_greedy
 from solverkit_submodular.streams import STREAMS, make_stream, random_set_cover
+
+import solverkit as sk
 
 N, K = 240, 8
 
