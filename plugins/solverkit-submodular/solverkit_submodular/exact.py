@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,13 +23,24 @@ def value_of(f: Any, ids: Iterable[int]) -> float:
 def brute_force_opt(f: Any, ids: Iterable[int], k: int) -> tuple[float, tuple[int, ...]]:
     """max f(S) over S subset of ``ids`` with |S| <= k, by enumeration.
 
-    Only for small ground sets: it evaluates sum_{r<=k} C(n, r) sets.
+    Only for small ground sets: it visits sum_{r<=k} C(n, r) sets, each one
+    ``add`` away from its parent in a depth-first walk.
     """
+    f = as_set_function(f)
     ids = [int(e) for e in ids]
-    best, arg = value_of(f, []), ()
-    for r in range(1, min(k, len(ids)) + 1):
-        for combo in itertools.combinations(ids, r):
-            v = value_of(f, combo)
-            if v > best:
-                best, arg = v, combo
-    return best, arg
+    empty = f.empty()
+    best = [float(f.value(empty)), ()]
+
+    def walk(start: int, state: Any, chosen: tuple[int, ...]) -> None:
+        if len(chosen) == k:
+            return
+        for j in range(start, len(ids)):
+            nxt = f.add(copy.deepcopy(state), ids[j])
+            picked = chosen + (ids[j],)
+            v = float(f.value(nxt))
+            if v > best[0]:
+                best[0], best[1] = v, picked
+            walk(j + 1, nxt, picked)
+
+    walk(0, empty, ())
+    return best[0], best[1]
