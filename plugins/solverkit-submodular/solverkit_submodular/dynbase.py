@@ -66,7 +66,8 @@ class DynamicBase:
         self.base = self.oracle.value(self.oracle.empty())  # f({}): one call, once
         self.update_calls: list[int] = []
         self.update_calls_all: list[int] = []
-        self.update_seconds: list[float] = []
+        self.update_seconds: list[float] = []  # wall clock per update
+        self.update_cpu: list[float] = []  # process CPU time per update (robust to a busy host)
         self.updates = 0
 
     # -- public API ----------------------------------------------------------------------------
@@ -134,9 +135,11 @@ class DynamicBase:
 
     def _timed(self, op: Any, ids: list[int]) -> None:
         before = self.oracle.snapshot()
+        cpu = time.process_time()
         start = time.perf_counter()
         op(ids)  # an exception propagates; the update is not recorded
         self.update_seconds.append(time.perf_counter() - start)
+        self.update_cpu.append(time.process_time() - cpu)
         after = self.oracle.snapshot()
         self.update_calls.append(after[0] - before[0])
         self.update_calls_all.append(after[1] - before[1])
