@@ -45,6 +45,21 @@ def _merit(pt: Point, lam: np.ndarray, mu: float, nu: float) -> float:
     return pt.f + lam @ pt.c + 0.5 * mu * (pt.c @ pt.c) + 0.5 * nu * (gl @ gl)
 
 
+def merit(pt: Point, lam: np.ndarray, mu: float, nu: float) -> float:
+    """L_mu,nu(x, lam) = L + mu/2 ||c||^2 + nu/2 ||grad_x L||^2."""
+    return _merit(pt, lam, mu, nu)
+
+
+def merit_grad(pt: Point, H: Any, lam: np.ndarray, mu: float, nu: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of L_mu,nu: x part grad_x L + mu G'c + nu H grad_x L, lam part c + nu G grad_x L.
+
+    Only one product with H = hess_xx L (not hess f) is needed.
+    """
+    gl = pt.grad_lag(lam)
+    return (gl + mu * pt.J.rmv(pt.c) + nu * H.mv(gl), pt.c + nu * pt.J.mv(gl))
+
+
 def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     """Run AdaSketch-Newton (or, with ``inner='direct'``, exact Newton-KKT) on ``problem``."""
     n, m = problem.n, problem.m
