@@ -76,6 +76,9 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     rng = progress.rng
     solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
                          sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps)
+    # Finite-difference products are accurate to O(fd_step): asking for more only stalls.
+    rtol_min = opts.inner_rtol_min if oracle.hessian_mode != "fd" else max(
+        opts.inner_rtol_min, 10.0 * opts.fd_step)
     pt = oracle.point(problem.x0.copy(), cached=problem.at_x0)
     lam = problem.lam0.copy() if problem.lam0 is not None else ls_multipliers(pt.g, pt.J)
     mu, nu, delta = opts.mu0, opts.nu0, opts.delta0
@@ -113,7 +116,9 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         xi_G = max(gg_lo, opts.xi_G_floor)  # floor, never abort (GOTTFR, PRICE4NE)
         t = 0.0
         if opts.shift != "none" and n > m:
-            z_lo, _ = lanczos_extremes(H.mv, n, ls, rng, project=nullspace_projector(pt.J))
+            # Z'HZ has dimension n - m: more Lanczos steps would only see projection noise.
+            z_lo, _ = lanczos_extremes(H.mv, n, min(ls, n - m), rng,
+                                       project=nullspace_projector(pt.J))
             if not z_lo >= 1e-6:
                 # reference: the public code's t = xi_B + ||H||; minimal: the smallest
                 # shift with Z'(H + tI)Z >= xi_B I (Lanczos estimate).
@@ -135,7 +140,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             theta = min(1.0, kkt**opts.superlinear_power)
 
         def target() -> float:
-            return max(theta * delta * kkt / (max(norm_K, 1e-300) * psi), opts.inner_rtol_min * kkt)
+            return max(theta * delta * kkt / (max(norm_K, 1e-300) * psi), rtol_min * kkt)
         # -- inexact Newton-KKT step ------------------------------------------
         stats = InnerStats()
         rhs = -grad_full
@@ -168,7 +173,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             # The sketch missed the accuracy test and the step is no descent direction:
             # finish this system with MINRES from the sketched iterate (documented fallback).
             tot["minres_fallbacks"] += 1
-            fb = InnerSolver("minres", rng, max_steps=opts.max_sketch_steps)
+            # MINRES needs at most ~N steps in exact arithmetic; 5N + 100 bounds a singular K.
+            fb = InnerSolver("minres", rng, max_steps=min(opts.max_sketch_steps, 5 * K.N + 100))
             fstats = InnerStats()
             z = fb.solve(K, rhs, z, target(), fstats)
         d = z

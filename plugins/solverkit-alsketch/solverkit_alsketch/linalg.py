@@ -85,17 +85,19 @@ def lanczos_extremes(
     Q[:, 0] = q / nq
     alpha, beta = np.zeros(k), np.zeros(k)
     j_used = k
+    scale = 0.0
     for j in range(k):
         w = matvec(Q[:, j])
         if project is not None:
             w = project(w)
         alpha[j] = Q[:, j] @ w
+        scale = max(scale, abs(alpha[j]), beta[j - 1] if j else 0.0)
         w = w - Q[:, : j + 1] @ (Q[:, : j + 1].T @ w)
         w = w - Q[:, : j + 1] @ (Q[:, : j + 1].T @ w)
         if j + 1 == k:
             break
         beta[j] = np.linalg.norm(w)
-        if beta[j] <= 1e-12 * max(1.0, abs(alpha[j])):
+        if beta[j] <= 1e-10 * max(scale, 1e-300):
             j_used = j + 1  # invariant subspace found: Ritz values are exact eigenvalues
             break
         Q[:, j + 1] = w / beta[j]

@@ -92,8 +92,7 @@ class InnerSolver:
             step = self._rk_stepper(K, rhs, z)
         else:
             step = self._block_stepper(K, rhs, z)
-        # stall window: stall_sweeps sweeps and at least 20000 steps (tiny N has tiny sweeps)
-        window = max(self.stall_sweeps, -(-20_000 // per_sweep))
+        window = self.stall_sweeps
         best, since_best = stats.resid, 0
         while stats.steps < self.max_steps:
             count = min(per_sweep, self.max_steps - stats.steps)
