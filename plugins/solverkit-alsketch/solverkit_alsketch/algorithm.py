@@ -85,7 +85,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     xi_B, beta, rho = opts.xi_B, opts.beta, opts.rho
     tot = {"sketch_steps": 0, "row_ops": 0, "shifted": 0, "fallback_steps": 0,
            "descent_adapt": 0, "inner_unconverged": 0,
-           "minres_fallbacks": 0}
+           "minres_fallbacks": 0, "unit_step_mu": 0}
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
@@ -198,6 +198,22 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                 mt = _merit(trial, lam_t, mu, nu)
             except FloatingPointError:
                 mt = math.inf
+            if alpha == 1.0 and opts.unit_step_mu and math.isfinite(mt) \
+                    and mt > m0 + beta * slope:
+                # Merit and slope are affine in mu: raise mu just enough that the unit
+                # step passes Armijo, when that is possible below mu_max (keeps the
+                # full Newton step when the merit is not yet exact for this mu).
+                qt, q0 = 0.5 * trial.c @ trial.c, 0.5 * pt.c @ pt.c
+                tdir = float(JTc @ d[:n])
+                a = qt - q0 - beta * tdir
+                if a < 0.0:
+                    mu_new = 1.01 * mu + (mt - m0 - beta * slope) / (-a)
+                    if mu_new <= opts.mu_max:
+                        slope += (mu_new - mu) * tdir
+                        m0 += (mu_new - mu) * q0
+                        mt += (mu_new - mu) * qt
+                        mu = mu_new
+                        tot["unit_step_mu"] += 1
             if math.isfinite(mt) and mt <= m0 + beta * alpha * slope:
                 new = (trial, lam_t)
                 break

@@ -96,6 +96,10 @@ def lanczos_extremes(
         w = w - Q[:, : j + 1] @ (Q[:, : j + 1].T @ w)
         if j + 1 == k:
             break
+        if project is not None:
+            # Re-project: rounding left after reorthogonalisation would otherwise be
+            # amplified by 1/beta into the range of G' (spurious zero Ritz values).
+            w = project(w)
         beta[j] = np.linalg.norm(w)
         if beta[j] <= 1e-10 * max(scale, 1e-300):
             j_used = j + 1  # invariant subspace found: Ritz values are exact eigenvalues
@@ -115,6 +119,19 @@ def ls_multipliers(g: np.ndarray, J: Jacobian) -> np.ndarray:
 
 def nullspace_projector(J: Jacobian) -> Callable[[np.ndarray], np.ndarray]:
     """v -> v - G'(G G')^{-1} G v, with CG on G G' (floored so a rank-deficient G is harmless)."""
+    if J.matrix is not None:
+        # Explicit G: a sparse LU of the m x m matrix G G' (sparse direct, never dense n+m).
+        from scipy.sparse.linalg import splu
+
+        GG = (J.matrix @ J.matrix.T + 1e-12 * sp.identity(J.m)).tocsc()
+        try:
+            lu = splu(GG)
+
+            def project_lu(v: np.ndarray) -> np.ndarray:
+                return v - J.rmv(lu.solve(J.mv(v)))
+            return project_lu
+        except RuntimeError:
+            pass
     GGt = LinearOperator((J.m, J.m), matvec=lambda w: J.mv(J.rmv(w)) + 1e-12 * w,
                          dtype=np.float64)
 

@@ -56,6 +56,11 @@ class _Common:
         Smallest Armijo step before the run stops as STALLED (1e-12).
     xi_G_floor : float
         Floor of lambda_min(G G') in the constants (1e-8); the reference aborts instead.
+    unit_step_mu : bool
+        When the unit step fails Armijo, raise mu to the smallest value (<= mu_max) that
+        accepts it, if one exists (True). Merit and slope are affine in mu, so this is one
+        formula; it keeps Newton's unit step where the paper's rule (mu raised only when the
+        descent test fails) backtracks, e.g. on the PDE problem from the all-ones start.
     """
 
     feas_tol: float = 1e-6
@@ -74,6 +79,7 @@ class _Common:
     nu_min: float = 1e-8
     min_step: float = 1e-12
     xi_G_floor: float = 1e-8
+    unit_step_mu: bool = True
 
     def __post_init__(self) -> None:
         for name in ("feas_tol", "mu0", "nu0", "delta0", "delta_min", "xi_B", "fd_step",
