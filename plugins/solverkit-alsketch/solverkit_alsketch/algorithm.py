@@ -168,10 +168,10 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             if stats.resid > target() and stats.steps < opts.max_sketch_steps \
                     and not stats.stalled:
                 z = solver.solve(K, rhs, z, target(), stats)
-        if slope_of(z, mu, nu) > -0.5 * nu * kkt**2 and not stats.converged \
-                and inner not in ("minres", "direct"):
-            # The sketch missed the accuracy test and the step is no descent direction:
-            # finish this system with MINRES from the sketched iterate (documented fallback).
+        if not stats.converged and inner not in ("minres", "direct") and (
+                opts.minres_fallback or slope_of(z, mu, nu) > -0.5 * nu * kkt**2):
+            # The sketch missed the accuracy test (stalled or out of budget): finish this
+            # system with MINRES from the sketched iterate (documented fallback).
             tot["minres_fallbacks"] += 1
             # MINRES needs at most ~N steps in exact arithmetic; 5N + 100 bounds a singular K.
             fb = InnerSolver("minres", rng, max_steps=min(opts.max_sketch_steps, 5 * K.N + 100))

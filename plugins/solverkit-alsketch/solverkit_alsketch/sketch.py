@@ -94,6 +94,7 @@ class InnerSolver:
             step = self._block_stepper(K, rhs, z)
         window = self.stall_sweeps
         best, since_best = stats.resid, 0
+        r_start, checks = stats.resid, 0
         while stats.steps < self.max_steps:
             count = min(per_sweep, self.max_steps - stats.steps)
             step(count)
@@ -104,6 +105,15 @@ class InnerSolver:
             if stats.resid <= target:
                 stats.converged = True
                 break
+            checks += 1
+            if checks >= 5 and 0.0 < stats.resid < r_start:
+                # Hopeless: at the observed contraction per check, the target lies beyond
+                # the remaining budget (plain sketching on PDE-type K, spec pitfall 3).
+                rate = (stats.resid / r_start) ** (1.0 / checks)
+                need = math.log(target / stats.resid) / math.log(rate)
+                if need * count > self.max_steps - stats.steps:
+                    stats.stalled = True
+                    break
             if stats.resid < 0.9 * best:
                 best, since_best = stats.resid, 0
             else:

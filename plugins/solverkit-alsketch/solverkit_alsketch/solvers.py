@@ -127,6 +127,10 @@ class AdaSketchOptions(_Common):
         Exponent of the superlinear schedule (1.0).
     warm_start : bool
         Start each inner solve from the previous step instead of 0 (False).
+    minres_fallback : bool
+        When the sketch stalls or exhausts ``max_sketch_steps`` before the accuracy test,
+        finish the system with MINRES from the sketched iterate (True). With False, MINRES
+        is used only when the inexact step also fails the descent test.
     """
 
     inner: Literal["block", "rk", "gaussian", "count", "minres", "direct"] = "block"
@@ -137,6 +141,7 @@ class AdaSketchOptions(_Common):
     superlinear: bool = False
     superlinear_power: float = 1.0
     warm_start: bool = False
+    minres_fallback: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -174,6 +179,7 @@ class NewtonKKTOptions(_Common):
     superlinear = False
     superlinear_power = 1.0
     warm_start = False
+    minres_fallback = False
 
 
 class AdaSketchSolver(Solver):
