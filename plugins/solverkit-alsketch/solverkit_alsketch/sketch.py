@@ -110,7 +110,8 @@ class InnerSolver:
                 # Hopeless: at the observed contraction per check, the target lies beyond
                 # the remaining budget (plain sketching on PDE-type K, spec pitfall 3).
                 rate = (stats.resid / r_start) ** (1.0 / checks)
-                need = math.log(target / stats.resid) / math.log(rate)
+                need = math.log(target / stats.resid) / math.log(rate) if rate < 1.0 \
+                    else math.inf
                 if need * count > self.max_steps - stats.steps:
                     stats.stalled = True
                     break
