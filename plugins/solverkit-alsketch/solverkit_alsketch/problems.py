@@ -130,10 +130,11 @@ KNOWN = {
 
 # -- the four NE problems of the paper's set that S2MPJ lacks (f = 0, c = residuals) ------
 def sinvalne() -> EqualityConstrained:
-    """SINVALNE: c = (100 (x2 - sin x1), x1 / 2), the residuals of S2MPJ's SINEVAL."""
-    cons = lambda x: np.array([100 * (x[1] - np.sin(x[0])), 0.5 * x[0]])  # noqa: E731
-    jac = lambda x: np.array([[-100 * np.cos(x[0]), 100.0], [0.5, 0.0]])  # noqa: E731
-    hess = lambda x, lam: np.array([[100 * lam[0] * np.sin(x[0]), 0.0], [0.0, 0.0]])  # noqa
+    """SINVALNE: c = (s (x2 - sin x1), x1 / 2), s = 1/sqrt(1e-3): the residuals of SINEVAL."""
+    s = 1.0 / np.sqrt(1e-3)  # S2MPJ's SINEVAL divides its first group by C = 1e-3
+    cons = lambda x: np.array([s * (x[1] - np.sin(x[0])), 0.5 * x[0]])  # noqa: E731
+    jac = lambda x: np.array([[-s * np.cos(x[0]), s], [0.5, 0.0]])  # noqa: E731
+    hess = lambda x, lam: np.array([[s * lam[0] * np.sin(x[0]), 0.0], [0.0, 0.0]])  # noqa
     return _ne(cons, jac, hess, [4.712389, -1.0], "SINVALNE")
 
 

