@@ -10,9 +10,12 @@ import solverkit
 @solverkit.hookimpl
 def solverkit_register_solvers(register: Any) -> None:
     # Imported here so that loading the plugin stays cheap.
+    from .aid import AIDSolver
+    from .f2sa import F2SASolver
     from .penalty import PenaltySolver
+    from .single_loop import PenaltySLSolver
 
-    for cls in (PenaltySolver,):
+    for cls in (PenaltySolver, PenaltySLSolver, AIDSolver, F2SASolver):
         register(cls)
 
 
