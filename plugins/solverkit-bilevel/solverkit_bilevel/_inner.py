@@ -93,13 +93,8 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
 
 
 def stochastic_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: float,
-                     steps: int, step: float, batch: int, label: str,
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``steps`` projected SGD steps of size ``step`` with mini-batches of ``batch`` samples.
-
-    Returns the last point and fresh mini-batch estimates of grad_x g and
-    grad_x f there (the latter only when sigma > 0).
-    """
+                     steps: int, step: float, batch: int, label: str) -> np.ndarray:
+    """``steps`` projected SGD steps of size ``step`` on mini-batches of ``batch`` samples."""
     for _ in range(steps):
         idx = oracle.batch(batch)
         _, gy = oracle.grad_g(x, v, idx)
@@ -107,7 +102,4 @@ def stochastic_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma
             gy = gy + sigma * oracle.grad_f(x, v, idx)[1]
         v = Y.project(v - step * gy)
         oracle.check_iterate(label, v)
-    idx = oracle.batch(batch)
-    gx, _ = oracle.grad_g(x, v, idx)
-    fx = oracle.grad_f(x, v, idx)[0] if sigma != 0.0 else None
-    return v, gx, fx
+    return v

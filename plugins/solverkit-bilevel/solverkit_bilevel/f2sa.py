@@ -114,7 +114,7 @@ class F2SASolver(solverkit.Solver):
                 oracle.check_iterate("z", z)
                 idx = batch()
                 d = (oracle.grad_f(x, y, idx)[0]
-                     + lam * (oracle.grad_g(x, y, idx)[0] - oracle.grad_g(x, z, batch())[0]))
+                     + lam * (oracle.grad_g(x, y, idx)[0] - oracle.grad_g(x, z, idx)[0]))
                 gm = gradient_mapping(X, x, d, options.gm_step)
                 fun = float(problem.f(x, y))
                 if not math.isfinite(fun):

@@ -67,8 +67,7 @@ class PenaltyOptions:
         Cap on inner steps per outer iteration (deterministic; default 1000).
     outer_step : float or None
         First trial outer step (exact mode) or the fixed outer step
-        (stochastic mode). None: 1.0 (exact) or 0.5 / (secant estimate of the
-        x-Lipschitz constant of the penalty) (stochastic).
+        (stochastic mode). None: 1.0 (exact) or sigma (stochastic).
     armijo : float
         Sufficient-decrease constant of the outer backtracking (default 1e-4).
     memory : int
@@ -86,7 +85,8 @@ class PenaltyOptions:
     batch, batch_growth, inner_steps, inner_step, max_samples
         Stochastic mode: first batch size (64), its growth factor per outer
         iteration (1.1), inner SGD steps per outer iteration (10), inner step
-        (None: 0.5 / secant Lipschitz estimate) and a sample budget (None).
+        (None: 0.5 / secant Lipschitz estimate) and a sample budget (None). The
+        default outer step is sigma, the theory's safe Theta(sigma) step.
     """
 
     sigma: float | None = None
@@ -356,16 +356,25 @@ class _Run:
         rng_probe = _SecantProbe(oracle, p, self.pr.rng)
         alpha = o.inner_step or 0.5 / rng_probe.L_y(self.x, self.y, sigma, o.batch)
         beta = o.inner_step or 0.5 / rng_probe.L_y(self.x, self.z, 0.0, o.batch)
-        gamma = o.outer_step or 0.5 / rng_probe.L_x(self.x, self.y, self.z, sigma, o.batch)
+        # The theory's safe outer step Theta(sigma): with a few inner SGD steps the inner
+        # error enters d multiplied by 1/sigma. (Secant estimates of the curvature of
+        # psi_sigma on mini-batches were tried and were dominated by that error.)
+        gamma = o.outer_step or sigma
         self.steps = {"alpha": alpha, "beta": beta, "gamma": gamma}
         batch = float(o.batch)
         while True:
             m = min(n, int(math.ceil(batch)))
-            self.y, gx_y, fx = stochastic_inner(oracle, p.Y, self.x, self.y, sigma,
-                                                o.inner_steps, alpha, m, "y")
-            self.z, gx_z, _ = stochastic_inner(oracle, p.Y, self.x, self.z, 0.0,
-                                               o.inner_steps, beta, m, "z")
-            d = fx + (gx_y - gx_z) / sigma
+            self.y = stochastic_inner(oracle, p.Y, self.x, self.y, sigma, o.inner_steps,
+                                      alpha, m, "y")
+            self.z = stochastic_inner(oracle, p.Y, self.x, self.z, 0.0, o.inner_steps, beta,
+                                      m, "z")
+            # One mini-batch for all three x-gradients: with common samples the noise of
+            # grad_x g(x, y) - grad_x g(x, z) scales with ||y - z|| = O(sigma) instead of
+            # being amplified by 1/sigma.
+            idx = oracle.batch(m)
+            fx = oracle.grad_f(self.x, self.y, idx)[0]
+            d = fx + (oracle.grad_g(self.x, self.y, idx)[0]
+                      - oracle.grad_g(self.x, self.z, idx)[0]) / sigma
             gm = gradient_mapping(p.X, self.x, d, o.gm_step)
             f_y, g_y, g_z = p.f(self.x, self.y), p.g(self.x, self.y), p.g(self.x, self.z)
             self.diag = {"gm": gm, "psi_sigma": f_y + (g_y - g_z) / sigma, "sigma": sigma,
@@ -458,7 +467,14 @@ class _SecantProbe:
             out.append(u / np.linalg.norm(u))
         return out
 
-    def L_y(self, x: np.ndarray, v: np.ndarray, sigma: float, batch: int) -> float:
+    def L_y(self, x: np.ndarray, v: np.ndarray, sigma: float, batch: int,
+            iters: int = 20) -> float:
+        """Largest curvature of sigma f + g in y on one mini-batch, by power iteration.
+
+        Uses differences of gradients at v and v + h u (same sample), so it
+        needs no Hessian; random secants alone underestimate the top
+        eigenvalue of an ill-conditioned lower level.
+        """
         idx = self.oracle.batch(batch)
 
         def grad(w: np.ndarray) -> np.ndarray:
@@ -466,16 +482,13 @@ class _SecantProbe:
             return gy + sigma * self.oracle.grad_f(x, w, idx)[1] if sigma else gy
 
         base, h = grad(v), 1e-4 * (1.0 + np.linalg.norm(v))
-        est = max(np.linalg.norm(grad(v + h * u) - base) / h for u in self._dirs(v.size))
-        return max(float(est), 1e-8)
+        u, est = self._dirs(v.size, 1)[0], 0.0
+        for _ in range(iters):
+            w = (grad(v + h * u) - base) / h
+            est = float(np.linalg.norm(w))
+            if est == 0.0:
+                break
+            u = w / est
+        return max(est, 1e-8)
 
-    def L_x(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, sigma: float, batch: int) -> float:
-        idx = self.oracle.batch(batch)
 
-        def dfun(w: np.ndarray) -> np.ndarray:
-            fx = self.oracle.grad_f(w, y, idx)[0]
-            return fx + (self.oracle.grad_g(w, y, idx)[0] - self.oracle.grad_g(w, z, idx)[0]) / sigma
-
-        base, h = dfun(x), 1e-4 * (1.0 + np.linalg.norm(x))
-        est = max(np.linalg.norm(dfun(x + h * u) - base) / h for u in self._dirs(x.size))
-        return max(float(est), 1e-8)

@@ -13,7 +13,8 @@ import numpy as np
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
 
-__all__ = ["toy", "TOY_MINIMA", "box_quadratic", "jump_example", "true_hypergradient"]
+__all__ = ["toy", "TOY_MINIMA", "box_quadratic", "quadratic_benchopt", "jump_example",
+           "true_hypergradient"]
 
 #: Local minima of psi on the PBGD toy (method spec B1).
 TOY_MINIMA = np.array([0.3824, 1.2152, 2.8296])
@@ -108,6 +109,8 @@ def true_hypergradient(prob: Bilevel, x: np.ndarray, h: float = 1e-6) -> np.ndar
     Uses the analytic formula for :func:`box_quadratic`, and central finite
     differences of psi(x) = f(x, y*(x)) otherwise.
     """
+    if getattr(prob, "_hypergradient", None) is not None:
+        return prob._hypergradient(x)
     if getattr(prob, "_closed_form", None) is not None:
         return box_quadratic_hypergradient(prob, x)
     if prob.y_star is None:
@@ -144,3 +147,77 @@ def jump_example(x0: float = 0.8, y0: float = 0.5) -> Bilevel:
 
     return Bilevel(f, g, grad_f, grad_g, [x0], [y0], X=Box(-1.0, 1.0, dim=1),
                    Y=Box(-1.0, 1.0, dim=1), name="jump-example")
+
+
+def quadratic_benchopt(seed: int = 0, dx: int = 10, dy: int = 100, n_inner: int = 32768,
+                       n_outer: int = 1024, mu_inner: float = 0.1, L_cross: float = 0.1,
+                       reg: float = 0.1) -> Bilevel:
+    """B3: a benchopt-style stochastic quadratic bilevel problem (unconstrained).
+
+    g = (1/n) sum_i [1/2 y' A_i y + x' B_i y] with A_i = mu_inner I + a_i a_i' (so the
+    LL Hessian A = mu_inner I + mean a_i a_i' has smallest eigenvalue >= mu_inner)
+    and B_i = s_i B (||B||_2 = L_cross, s_i > 0 with mean exactly 1); f = (1/m) sum_j [1/2 (u_j' y -
+    t_j)^2 + x' D_j y] + reg/2 ||x||^2 with D_j = d_j w_j'. Per-sample matrices are
+    rank one or scaled copies, so the n = 32768 samples fit in memory. y*(x) = -A^-1 B' x in
+    closed form, hence the true hypergradient. Sample index i drives g; index
+    i mod m drives f.
+    """
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n_inner, dy)) / np.sqrt(dy)
+    B = rng.standard_normal((dx, dy))
+    B *= L_cross / np.linalg.norm(B, 2)
+    s_cross = rng.uniform(0.5, 1.5, n_inner)
+    s_cross /= s_cross.mean()
+    A = mu_inner * np.eye(dy) + a.T @ a / n_inner
+    u = rng.standard_normal((n_outer, dy)) / np.sqrt(dy)
+    t = 10.0 * rng.standard_normal(n_outer)
+    dvec = rng.standard_normal((n_outer, dx)) / np.sqrt(dx)
+    wvec = rng.standard_normal((n_outer, dy)) / np.sqrt(dy)
+    U = u.T @ u / n_outer           # f's Hessian in y
+    Ut = u.T @ t / n_outer
+    D = dvec.T @ wvec / n_outer     # mean cross term (dx x dy)
+
+    def f(x, y):
+        r = u @ y - t
+        return float(0.5 * np.mean(r**2) + x @ D @ y + 0.5 * reg * x @ x)
+
+    def grad_f(x, y):
+        return D @ y + reg * x, U @ y - Ut + D.T @ x
+
+    def g(x, y):
+        return float(0.5 * y @ A @ y + x @ B @ y)
+
+    def grad_g(x, y):
+        return B @ y, A @ y + B.T @ x
+
+    def sgrad_f(x, y, idx):
+        j = idx % n_outer
+        uj, dj, wj = u[j], dvec[j], wvec[j]
+        r = uj @ y - t[j]
+        gy = uj.T @ r / j.size + wj.T @ (dj @ x) / j.size
+        gx = dj.T @ (wj @ y) / j.size + reg * x
+        return gx, gy
+
+    def sgrad_g(x, y, idx):
+        ai, sc = a[idx], s_cross[idx].mean()
+        gy = mu_inner * y + ai.T @ (ai @ y) / idx.size + sc * (B.T @ x)
+        return sc * (B @ y), gy
+
+    def hvp_g(x, y, v):
+        return B @ v, A @ v
+
+    Ainv = np.linalg.inv(A)
+
+    def y_star(x):
+        return -Ainv @ (B.T @ x)
+
+    def hypergradient(x):
+        y = y_star(x)
+        fx, fy = grad_f(x, y)
+        return fx - B @ (Ainv @ fy)
+
+    prob = Bilevel(f, g, grad_f, grad_g, np.zeros(dx), np.zeros(dy),
+                   stochastic_grad_f=sgrad_f, stochastic_grad_g=sgrad_g, n_samples=n_inner,
+                   hvp_g=hvp_g, y_star=y_star, name=f"quadratic-benchopt-{seed}")
+    prob._hypergradient = hypergradient
+    return prob

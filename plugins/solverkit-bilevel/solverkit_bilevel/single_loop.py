@@ -13,9 +13,11 @@ different sample at the old point loses the variance reduction).
 
 The paper's schedules are not in the spec; the defaults below were chosen by
 tuning on the box-constrained quadratic (B2) and the benchopt-style quadratic
-(B3), see the README: constant steps step_y / L_y, step_z / L_z and
-step_x / L_x with the Lipschitz constants L estimated by secants on one
-mini-batch at the start, and momentum a_t = max(a_min, (t + 1)^(-2/3)).
+(B3), see the README: constant steps alpha = step_y / L_y, beta = step_z / L_z
+(L estimated by power iteration on gradient differences over one mini-batch
+at the start) and gamma = step_x * sigma * alpha for x (two time scales: the
+error of y enters the x-direction multiplied by 1/sigma), and momentum
+a_t = max(a_min, (t + 1)^(-2/3)).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class PenaltySLOptions:
     batch : int
         Samples per iteration (64), the same for the new and the old point.
     step_y, step_z, step_x : float
-        Step factors, divided by secant Lipschitz estimates (0.5, 0.5, 0.5).
+        Step factors: alpha = step_y / L_y, beta = step_z / L_z (L by power
+        iteration on one mini-batch), gamma = step_x * sigma * alpha (0.5 each).
     momentum_power, momentum_min : float
         a_t = max(momentum_min, (t + 1)^-momentum_power) (2/3 and 0.05).
     max_samples : int or None
@@ -106,7 +109,9 @@ class PenaltySLSolver(solverkit.Solver):
             probe = _SecantProbe(oracle, problem, progress.rng)
             alpha = options.step_y / probe.L_y(x, y, sigma, options.batch)
             beta = options.step_z / probe.L_y(x, z, 0.0, options.batch)
-            gamma = options.step_x / probe.L_x(x, y, z, sigma, options.batch)
+            # Two time scales: x must move slower than y and z can track, and the error
+            # of y enters d multiplied by 1/sigma, hence gamma = step_x * sigma * alpha.
+            gamma = options.step_x * sigma * alpha
 
             def directions(x: np.ndarray, y: np.ndarray, z: np.ndarray,
                            idx: np.ndarray | None) -> tuple[np.ndarray, ...]:
