@@ -21,4 +21,7 @@ def solverkit_register_solvers(register: Any) -> None:
 
 @solverkit.hookimpl
 def solverkit_register_benchmarks(register: Any) -> None:
-    return None
+    from .bench import BENCHMARKS
+
+    for bench in BENCHMARKS:
+        register(bench)
