@@ -206,3 +206,18 @@ def test_x0_outside_X_is_projected_with_a_warning() -> None:
         q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, [5.0], [0.0], X=p.X)
     assert q.x0[0] == 3.0
     assert math.isfinite(solverkit.solve(q, "bilevel-penalty").fun)
+
+
+def test_cvxpy_set_projection_gives_the_box_answer() -> None:
+    pytest.importorskip("cvxpy")
+    from solverkit.sets import CvxpySet
+
+    p = box_quadratic(4, dx=2, dy=4)
+    Y = CvxpySet(4, lambda v: [v >= -1, v <= 1])
+    q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, p.x0, p.y0, X=p.X, Y=Y)
+    opts = dict(sigma=0.1, tol=1e-3, inner_tol_factor=10.0, certify=False, seed=0, max_iter=2)
+    a = solverkit.solve(p, "bilevel-penalty", **opts)
+    b = solverkit.solve(q, "bilevel-penalty", **opts)
+    np.testing.assert_allclose(a.x, b.x, atol=1e-4)
+    assert Y.solves > 0 and np.all(np.abs(b.extra["y"]) <= 1 + 1e-7)
+    assert np.all(np.abs(b.extra["z"]) <= 1 + 1e-7)
