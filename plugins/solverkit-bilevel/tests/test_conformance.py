@@ -1,0 +1,22 @@
+"""The core's conformance kit on every solver of the plugin."""
+
+from __future__ import annotations
+
+import pytest
+from solverkit.testing import conformance_cases
+
+from solverkit_bilevel.problems import box_quadratic
+
+# bilevel-aid needs Hessian-vector products, which the core's toy example lacks.
+SOLVERS = ["bilevel-penalty", "bilevel-penalty-sl", "f2sa"]
+
+
+@pytest.mark.parametrize("name, check", conformance_cases(SOLVERS))
+def test_conformance_on_toy(name, check):
+    check(name)
+
+
+@pytest.mark.parametrize("name, check", conformance_cases(
+    ["bilevel-penalty", "bilevel-aid"], problem=box_quadratic(0, dx=3, dy=6)))
+def test_conformance_on_box_quadratic(name, check):
+    check(name)

@@ -1,0 +1,223 @@
+"""bilevel-penalty: convergence, bias, hypergradient, feasibility, failures, reproducibility."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import solverkit
+from solverkit.problems import Bilevel
+from solverkit.sets import Box, Reals
+from solverkit_bilevel._inner import solve_inner
+from solverkit_bilevel._oracle import Oracle
+from solverkit_bilevel.problems import (TOY_MINIMA, box_quadratic, jump_example, toy,
+                                        true_hypergradient)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3, 5, 13])
+def test_toy_reaches_a_known_local_minimum(seed: int) -> None:
+    r = solverkit.solve(toy(seed), "bilevel-penalty", seed=0)
+    assert r.success, r.message
+    x, y = r.x[0], r.extra["y"][0]
+    # sigma = 1e-3: bias of x is ~0.2 sigma, LL gap |x + y| ~ 0.25 sigma
+    assert np.min(np.abs(TOY_MINIMA - x)) <= 1e-3
+    assert abs(x + y) <= 1e-3
+    assert 0 <= r.extra["ll_gap"] <= 1e-3
+    assert r.extra["grad_calls"] < 2000
+    assert r.extra["certificate"]["passed"]
+
+
+def test_bias_is_linear_in_sigma_on_closed_form_problem() -> None:
+    p = box_quadratic(3, dx=5, dy=20)
+    sigmas = np.array([0.1, 0.02, 0.005])
+    bias = []
+    for s in sigmas:
+        r = solverkit.solve(p, "bilevel-penalty", sigma=float(s), tol=1e-8, certify=False,
+                            seed=0)
+        assert r.success, r.message
+        bias.append(np.linalg.norm(true_hypergradient(p, r.x)))
+    slope = np.polyfit(np.log(sigmas), np.log(bias), 1)[0]
+    assert 0.8 <= slope <= 1.2, (bias, slope)
+
+
+def _psi_sigma(p: Bilevel, x: np.ndarray, sigma: float) -> float:
+    """psi_sigma(x) = (min_y h_sigma - min_z g) / sigma from tight inner solves."""
+    o = Oracle(p, np.random.default_rng(0))
+    ry = solve_inner(o, p.Y, x, p.y0.copy(), sigma, 1e-13, 20000, 1.0, "y")
+    rz = solve_inner(o, p.Y, x, p.y0.copy(), 0.0, 1e-13, 20000, 1.0, "z")
+    return (ry.value - rz.value) / sigma
+
+
+@pytest.mark.parametrize("which", ["toy", "box"])
+def test_penalty_hypergradient_matches_finite_differences(which: str) -> None:
+    sigma = 0.05
+    if which == "toy":
+        p, x = toy(0), np.array([0.9])
+    else:
+        p = box_quadratic(1, dx=3, dy=8)
+        x = np.random.default_rng(1).standard_normal(3) * 0.3
+    o = Oracle(p, np.random.default_rng(0))
+    ry = solve_inner(o, p.Y, x, p.y0.copy(), sigma, 1e-13, 20000, 1.0, "y")
+    rz = solve_inner(o, p.Y, x, p.y0.copy(), 0.0, 1e-13, 20000, 1.0, "z")
+    d = ry.fx + (ry.gx - rz.gx) / sigma
+    h = 1e-5
+    fd = np.array([(_psi_sigma(p, x + h * e, sigma) - _psi_sigma(p, x - h * e, sigma)) / (2 * h)
+                   for e in np.eye(x.size)])
+    np.testing.assert_allclose(d, fd, rtol=1e-4, atol=1e-5)
+
+
+def test_iterates_stay_feasible() -> None:
+    p = box_quadratic(0, dx=4, dy=12)
+    # a box on x too, so both projections are exercised
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, np.full(4, 0.3), p.y0,
+                    X=Box(-0.2, 0.2, dim=4), Y=p.Y)
+    seen = []
+
+    def cb(state: dict) -> None:
+        seen.append(np.array(state["x"]))
+
+    r = solverkit.solve(q, "bilevel-penalty", sigma=1e-2, callback=cb, seed=0)
+    assert r.success, r.message
+    assert all(np.all(np.abs(x) <= 0.2 + 1e-12) for x in seen)
+    assert np.all(np.abs(r.extra["y"]) <= 1 + 1e-12) and np.all(np.abs(r.extra["z"]) <= 1 + 1e-12)
+
+
+def test_jump_example_never_reports_convergence() -> None:
+    for x0 in (0.8, -0.5, 0.05):
+        r = solverkit.solve(jump_example(x0=x0), "bilevel-penalty", seed=0, max_iter=500)
+        assert not r.success
+        assert r.status != solverkit.Status.CONVERGED
+        assert "discontinuous" in r.message or r.status == solverkit.Status.MAX_ITER
+
+
+def _nan_problem() -> Bilevel:
+    def f(x, y):
+        return float(x @ x + y @ y)
+
+    def grad_f(x, y):
+        if abs(x[0]) < 0.5:  # blows up once the iterate approaches the solution
+            return np.array([np.nan]), 2 * y
+        return 2 * x, 2 * y
+
+    def g(x, y):
+        return float((y - x) @ (y - x))
+
+    def grad_g(x, y):
+        return -2 * (y - x), 2 * (y - x)
+
+    return Bilevel(f, g, grad_f, grad_g, [2.0], [0.0])
+
+
+def test_nan_gives_failed_result_with_reason() -> None:
+    r = solverkit.solve(_nan_problem(), "bilevel-penalty", seed=0)
+    assert not r.success and r.status == solverkit.Status.NUMERICAL
+    assert "non-finite" in r.message
+    assert np.all(np.isfinite(r.x))
+
+
+def test_diverging_lower_level_fails_with_reason() -> None:
+    def f(x, y):
+        return float(x @ x)
+
+    def grad_f(x, y):
+        return 2 * x, np.zeros_like(y)
+
+    def g(x, y):  # unbounded below in y
+        return float(-(y @ y) + x @ y)
+
+    def grad_g(x, y):
+        return y.copy(), -2 * y + x
+
+    p = Bilevel(f, g, grad_f, grad_g, [1.0], [0.5])
+    r = solverkit.solve(p, "bilevel-penalty", seed=0)
+    assert not r.success and r.status == solverkit.Status.NUMERICAL
+    assert "lower level" in r.message or "non-finite" in r.message
+
+
+def test_same_seed_same_result() -> None:
+    p = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=512)
+    a = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=7, max_iter=30)
+    b = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=7, max_iter=30)
+    c = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=8, max_iter=30)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert not np.array_equal(a.x, c.x)
+
+
+def test_stochastic_mode_reduces_true_hypergradient() -> None:
+    p = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=2048)
+    g0 = np.linalg.norm(true_hypergradient(p, p.x0))
+    r = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.02, seed=0,
+                        max_iter=150)
+    assert np.linalg.norm(true_hypergradient(p, r.x)) < 0.1 * g0
+    assert np.all(np.abs(r.extra["y"]) <= 1 + 1e-12)
+
+
+def test_continuation_reaches_the_target_sigma() -> None:
+    r = solverkit.solve(toy(1), "bilevel-penalty", continuation=True, sigma=1e-3, seed=0)
+    assert r.success, r.message
+    assert [s["sigma"] for s in r.extra["stages"]][-1] == pytest.approx(1e-3)
+    assert len(r.extra["stages"]) >= 3
+    assert np.min(np.abs(TOY_MINIMA - r.x[0])) <= 1e-3
+
+
+@pytest.mark.parametrize("bad", [{"sigma": 0.0}, {"sigma": -1.0}, {"eps": 0.0},
+                                 {"oracle": "magic"}, {"sigma_decay": 1.5},
+                                 {"max_inner": 0}, {"batch_growth": 0.5}])
+def test_bad_options_are_rejected(bad: dict) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        solverkit.solve(toy(0), "bilevel-penalty", **bad)
+
+
+def test_stochastic_mode_needs_stochastic_oracles() -> None:
+    with pytest.raises(ValueError, match="stochastic"):
+        solverkit.solve(toy(0), "bilevel-penalty", oracle="stochastic")
+
+
+def test_wrong_gradient_shape_is_a_clear_error() -> None:
+    def f(x, y):
+        return float(x @ x + y @ y)
+
+    def grad_f(x, y):
+        return 2 * x, 2 * y
+
+    calls = {"n": 0}
+
+    def grad_g(x, y):
+        calls["n"] += 1
+        if calls["n"] > 3:  # passes the problem's probe, then returns a wrong shape
+            return -2 * (y - x), np.zeros(5)
+        return -2 * (y - x), 2 * (y - x)
+
+    def g(x, y):
+        return float((y - x) @ (y - x))
+
+    p = Bilevel(f, g, grad_f, grad_g, [1.0, 2.0], [0.0, 0.0], X=Reals(2))
+    with pytest.raises(ValueError, match="expected"):
+        solverkit.solve(p, "bilevel-penalty")
+
+
+def test_x0_outside_X_is_projected_with_a_warning() -> None:
+    p = toy(0)
+    with pytest.warns(UserWarning, match="outside"):
+        q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, [5.0], [0.0], X=p.X)
+    assert q.x0[0] == 3.0
+    assert math.isfinite(solverkit.solve(q, "bilevel-penalty").fun)
+
+
+def test_cvxpy_set_projection_gives_the_box_answer() -> None:
+    pytest.importorskip("cvxpy")
+    from solverkit.sets import CvxpySet
+
+    p = box_quadratic(4, dx=2, dy=4)
+    Y = CvxpySet(4, lambda v: [v >= -1, v <= 1])
+    q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, p.x0, p.y0, X=p.X, Y=Y)
+    opts = dict(sigma=0.1, tol=1e-3, inner_tol_factor=10.0, certify=False, seed=0, max_iter=2)
+    a = solverkit.solve(p, "bilevel-penalty", **opts)
+    b = solverkit.solve(q, "bilevel-penalty", **opts)
+    np.testing.assert_allclose(a.x, b.x, atol=1e-4)
+    assert Y.solves > 0 and np.all(np.abs(b.extra["y"]) <= 1 + 1e-7)
+    assert np.all(np.abs(b.extra["z"]) <= 1 + 1e-7)
