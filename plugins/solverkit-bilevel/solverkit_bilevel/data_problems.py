@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 from solverkit.problems import Bilevel
 from solverkit.sets import Box
 
@@ -132,7 +133,7 @@ def l2_selection(seed: int = 0) -> Bilevel:
 
     def logloss_grad(M: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
         z = -t * (M @ w)
-        return M.T @ (-t / (1.0 + np.exp(-z))) / M.shape[0]
+        return M.T @ (-t * expit(z)) / M.shape[0]
 
     def f(x: np.ndarray, y: np.ndarray) -> float:
         return logloss(Ava, bva, y)
@@ -148,7 +149,7 @@ def l2_selection(seed: int = 0) -> Bilevel:
         return 0.5 * e * y**2, logloss_grad(Atr, btr, y) + e * y
 
     def hvp_g(x: np.ndarray, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = 1.0 / (1.0 + np.exp(-(Atr @ y) * btr))
+        s = expit((Atr @ y) * btr)
         e = np.exp(x)
         hyy = Atr.T @ (s * (1 - s) * (Atr @ v)) / n + e * v
         return e * y * v, hyy
