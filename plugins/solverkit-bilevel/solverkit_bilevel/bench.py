@@ -60,8 +60,8 @@ def _fixed_step_pbgd(p: Any, sigma: float, tol: float = 1e-5, max_iter: int = 20
 
 
 def run_toy(quick: bool) -> list[Row]:
-    starts = range(20 if quick else 300)
-    base_starts = range(10 if quick else 30)
+    starts = range(10 if quick else 300)
+    base_starts = range(5 if quick else 30)
     configs: list[tuple[str, str, dict[str, Any]]] = [
         ("bilevel-penalty", "sigma=1e-3", {"sigma": 1e-3}),
         ("bilevel-penalty", "sigma=1e-3, no certificate", {"sigma": 1e-3, "certify": False}),
@@ -117,7 +117,7 @@ def run_bias(quick: bool) -> list[Row]:
     sigmas = [0.1, 0.02, 0.005]
     rows = []
     with _limit_threads() or _null():
-        for case, build, n_seeds in (("B1 toy", toy, 10 if quick else 100),
+        for case, build, n_seeds in (("B1 toy", toy, 5 if quick else 100),
                                      ("B2 box-QP (5x20)", lambda s: box_quadratic(s, 5, 20),
                                       2 if quick else 10)):
             biases, nits = [], []
