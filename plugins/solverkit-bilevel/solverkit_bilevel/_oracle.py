@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from solverkit.problems import Bilevel
 
 __all__ = ["Oracle", "Diverged", "gradient_mapping", "failed", "check_positive"]

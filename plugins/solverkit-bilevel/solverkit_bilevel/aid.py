@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals

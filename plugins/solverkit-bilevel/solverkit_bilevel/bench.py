@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 import solverkit
 from solverkit.bench import Benchmark
 
@@ -43,7 +44,7 @@ def _stats(values: list[float]) -> tuple[float, float]:
 # -- B1: the toy ------------------------------------------------------------
 def _fixed_step_pbgd(p: Any, sigma: float, tol: float = 1e-5, max_iter: int = 200_000
                      ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The spec's baseline: projected GD on f + g / sigma in (x, y) (g* = 0 known), step 0.1 sigma."""
+    """Spec baseline: projected GD on f + g / sigma in (x, y) (g* = 0), step 0.1 sigma."""
     x, y = p.x0.copy(), p.y0.copy()
     step = 0.1 * sigma
     for k in range(1, max_iter + 1):
@@ -158,7 +159,7 @@ def _refine(p: Any, x: np.ndarray) -> np.ndarray:
 
 # -- B2 -----------------------------------------------------------------------
 def _first_below(p: Any, level: float) -> tuple[Callable, dict]:
-    """A callback recording gradient calls and seconds when ||grad psi|| first drops to ``level``."""
+    """A callback recording calls and seconds when ||grad psi|| first drops to ``level``."""
     seen: dict[str, Any] = {"calls": None, "time": None, "start": time.perf_counter()}
 
     def cb(state: Any) -> None:

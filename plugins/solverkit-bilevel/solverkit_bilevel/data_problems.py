@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit
+
 from solverkit.problems import Bilevel
 from solverkit.sets import Box
 
@@ -126,7 +127,7 @@ def l2_selection(seed: int = 0) -> Bilevel:
     A = (data.data - mu) / sd
     b = 2.0 * data.target - 1.0
     Atr, btr, Ava, bva = A[tr], b[tr], A[va], b[va]
-    n, m, d = tr.size, va.size, A.shape[1]
+    n, d = tr.size, A.shape[1]
 
     def logloss(M: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
         return float(np.mean(np.logaddexp(0.0, -t * (M @ w))))

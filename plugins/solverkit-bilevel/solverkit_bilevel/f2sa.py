@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 import solverkit
 from solverkit.problems import Bilevel
 

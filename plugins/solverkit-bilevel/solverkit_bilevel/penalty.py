@@ -28,6 +28,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Reals
@@ -344,8 +345,9 @@ class _Run:
             return self.pr.result(status=solverkit.Status.STALLED, message=(
                 "gradient mapping test holds at this sigma but the penalty hypergradient does "
                 f"not converge as sigma -> 0 (changes {c.get('at_x')} at x, {c.get('near_x')} "
-                "next to x, for sigma/10 and sigma/100): the lower-level solution set looks discontinuous "
-                "near x (error bound fails), so psi may be discontinuous here"), **common)
+                "next to x, for sigma/10 and sigma/100): the lower-level solution set looks "
+                "discontinuous near x (error bound fails), so psi may be discontinuous here"),
+                **common)
         return self.pr.result(status=solverkit.Status.STALLED, message=(
             "outer line search found no decrease of the penalty function"), **common)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
 

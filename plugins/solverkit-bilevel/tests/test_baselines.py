@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import solverkit
-from solverkit.sets import Ball
-
 from solverkit_bilevel.aid import conjugate_gradient
 from solverkit_bilevel.problems import box_quadratic, quadratic_benchopt, true_hypergradient
+
+import solverkit
+from solverkit.sets import Ball
 
 
 def test_conjugate_gradient_solves_spd_system() -> None:

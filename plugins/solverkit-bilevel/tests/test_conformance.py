@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from solverkit.testing import conformance_cases
-
 from solverkit_bilevel.problems import box_quadratic, quadratic_benchopt
+
+from solverkit.testing import conformance_cases
 
 # bilevel-aid needs Hessian-vector products, which the core's toy example lacks.
 SOLVERS = ["bilevel-penalty", "bilevel-penalty-sl", "f2sa"]

@@ -7,13 +7,19 @@ import warnings
 
 import numpy as np
 import pytest
+from solverkit_bilevel._inner import solve_inner
+from solverkit_bilevel._oracle import Oracle
+from solverkit_bilevel.problems import (
+    TOY_MINIMA,
+    box_quadratic,
+    jump_example,
+    toy,
+    true_hypergradient,
+)
+
 import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
-from solverkit_bilevel._inner import solve_inner
-from solverkit_bilevel._oracle import Oracle
-from solverkit_bilevel.problems import (TOY_MINIMA, box_quadratic, jump_example, toy,
-                                        true_hypergradient)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 3, 5, 13])

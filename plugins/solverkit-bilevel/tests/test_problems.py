@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import solverkit
-
 from solverkit_bilevel.problems import box_quadratic, quadratic_benchopt, true_hypergradient
+
+import solverkit
 
 
 def _check_oracles(p, rng, atol=1e-6):
