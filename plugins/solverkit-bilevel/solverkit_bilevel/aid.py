@@ -99,7 +99,7 @@ class AIDSolver(solverkit.Solver):
     default_max_iter = 2000
     default_tol = 1e-5
     uses_hessian = True
-    warm_start = True
+    warm_start = False  # warm starts are internal (y, z across outer iterations)
     baseline = True
 
     def solve(self, problem: Bilevel, options: AIDOptions, progress: Any) -> Any:

@@ -154,7 +154,7 @@ class PenaltySolver(solverkit.Solver):
     default_max_iter = 5000
     default_tol = 1e-5
     stochastic = True
-    warm_start = True
+    warm_start = False  # warm starts are internal (y, z across outer iterations)
 
     def solve(self, problem: Bilevel, options: PenaltyOptions, progress: Any) -> Any:
         if options.oracle == "stochastic" and not problem.stochastic:
