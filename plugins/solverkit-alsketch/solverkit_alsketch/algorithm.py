@@ -75,7 +75,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     oracle = Oracle(problem, opts.hessian, opts.fd_step)
     rng = progress.rng
     solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
-                         sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps)
+                         sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps,
+                         time_up=progress.time_up)
     # Finite-difference products are accurate to O(fd_step): asking for more only stalls.
     rtol_min = opts.inner_rtol_min if oracle.hessian_mode != "fd" else max(
         opts.inner_rtol_min, 10.0 * opts.fd_step)
@@ -168,7 +169,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             if stats.resid > target() and stats.steps < opts.max_sketch_steps \
                     and not stats.stalled:
                 z = solver.solve(K, rhs, z, target(), stats)
-        if not stats.converged and inner not in ("minres", "direct") and (
+        if not stats.converged and inner not in ("minres", "direct") \
+                and not progress.time_up() and (
                 opts.minres_fallback or slope_of(z, mu, nu) > -0.5 * nu * kkt**2):
             # The sketch missed the accuracy test (stalled or out of budget): finish this
             # system with MINRES from the sketched iterate (documented fallback).
