@@ -1,4 +1,4 @@
-"""Benchmarks for ``solverkit bench``: C1 (CUTEst via S2MPJ), C3 (constrained logistic regression), C4 (PDE).
+"""Benchmarks for ``solverkit bench``: C1 (CUTEst via S2MPJ), C3 (logistic regression), C4 (PDE).
 
 Every solver is judged by the same independent test at its returned point:
 solved = KKT residual (least-squares multipliers, or the solver's own when it
@@ -173,7 +173,8 @@ def _profile_plot(agg: dict[str, list], filename: str) -> None:
 
 
 # -- C3: constrained logistic regression -----------------------------------------------------
-def logistic_problem(X: np.ndarray, y: np.ndarray, name: str, seed: int = 0) -> sk.EqualityConstrained:
+def logistic_problem(X: np.ndarray, y: np.ndarray, name: str,
+                     seed: int = 0) -> sk.EqualityConstrained:
     """min (1/N) sum log(1 + exp(-y_i a_i'x)) s.t. A x = b (10 x d, N(0,1)), ||x||^2 = 1."""
     N, d = X.shape
     rng = np.random.default_rng(seed)

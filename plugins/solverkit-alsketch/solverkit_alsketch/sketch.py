@@ -83,7 +83,7 @@ class InnerSolver:
     # ------------------------------------------------------------------
     def _sketch(self, K: KKT, rhs: np.ndarray, z: np.ndarray, target: float,
                 stats: InnerStats) -> np.ndarray:
-        N, rng = K.N, self.rng
+        N = K.N
         z = z.copy()
         # Residual checks (one K product each) every sweep of N rows, but at least every
         # 256 rows so tiny systems are not dominated by the check.
