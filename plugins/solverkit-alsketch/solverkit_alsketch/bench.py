@@ -180,8 +180,14 @@ def logistic_problem(X: np.ndarray, y: np.ndarray, name: str,
     rng = np.random.default_rng(seed)
     A, b = rng.standard_normal((10, d)), rng.standard_normal(10)
 
+    last: dict[str, Any] = {}
+
     def margins(x):
-        return y * (X @ x)
+        # hessp is called many times at one x: keep the last margins (X x costs N d)
+        key = x.tobytes()
+        if last.get("key") != key:
+            last["key"], last["m"] = key, y * (X @ x)
+        return last["m"]
 
     def fun(x):
         return float(np.mean(np.logaddexp(0.0, -margins(x))))
