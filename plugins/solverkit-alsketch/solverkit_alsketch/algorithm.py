@@ -29,7 +29,7 @@ from .sketch import InnerSolver, InnerStats
 
 
 def kkt_check(problem: Any, x: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
-    """Independent KKT residual, ||c|| and f at (x, lam) from fresh calls to the user's functions."""
+    """Independent KKT residual, ||c|| and f at (x, lam), from fresh calls to the user's code."""
     xc = np.array(x, dtype=np.float64)
     g = np.asarray(problem.grad(xc.copy()), dtype=np.float64).reshape(-1)
     c = np.asarray(problem.cons(xc.copy()), dtype=np.float64).reshape(-1)
@@ -75,7 +75,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     oracle = Oracle(problem, opts.hessian, opts.fd_step)
     rng = progress.rng
     solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
-                         sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps)
+                         sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps,
+                         time_up=progress.time_up)
     # Finite-difference products are accurate to O(fd_step): asking for more only stalls.
     rtol_min = opts.inner_rtol_min if oracle.hessian_mode != "fd" else max(
         opts.inner_rtol_min, 10.0 * opts.fd_step)
@@ -89,6 +90,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
+    alpha, stats = 1.0, InnerStats()
     while True:
         gl = pt.grad_lag(lam)
         grad_full = np.concatenate([gl, pt.c])
@@ -111,7 +113,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         ls = opts.lanczos_steps
         h_lo, h_hi = lanczos_extremes(H.mv, n, ls, rng)
         norm_H = max(abs(h_lo), abs(h_hi))
-        gg_lo, gg_hi = lanczos_extremes(lambda w: pt.J.mv(pt.J.rmv(w)), m, ls, rng)
+        J = pt.J
+        gg_lo, gg_hi = lanczos_extremes(lambda w, J=J: J.mv(J.rmv(w)), m, ls, rng)
         norm_G = math.sqrt(max(gg_hi, 0.0))
         xi_G = max(gg_lo, opts.xi_G_floor)  # floor, never abort (GOTTFR, PRICE4NE)
         t = 0.0
@@ -132,22 +135,19 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         psi = 20.0 * max(norm_B**2, 1.0) / (min(xi_G, 1.0) * min(xi_B, 1.0))
         ups = max(norm_G, norm_H, 1.0)
 
-        def delta_trial(mu: float, nu: float) -> float:
-            return (0.5 - beta) * nu / ((1.0 + mu + nu) * ups**2 * psi**2)
-        delta = max(opts.delta_min, min(delta, delta_trial(mu, nu)))
+        delta = max(opts.delta_min, min(delta, _delta_trial(beta, mu, nu, ups, psi)))
         theta = 1.0
         if opts.superlinear:
             theta = min(1.0, kkt**opts.superlinear_power)
 
-        def target() -> float:
-            return max(theta * delta * kkt / (max(norm_K, 1e-300) * psi), rtol_min * kkt)
         # -- inexact Newton-KKT step ------------------------------------------
         stats = InnerStats()
         rhs = -grad_full
         z0 = np.zeros(K.N)
         if opts.warm_start and z_prev is not None:
             z0 = z_prev
-        z = solver.solve(K, rhs, z0, target(), stats)
+        scale = kkt / (max(norm_K, 1e-300) * psi)  # target = max(theta delta scale, floor)
+        z = solver.solve(K, rhs, z0, max(theta * delta * scale, rtol_min * kkt), stats)
         if not stats.converged:
             tot["inner_unconverged"] += 1
         # -- descent test; adapt (mu, nu, delta) ---------------------------------
@@ -155,30 +155,29 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         Jgl = pt.J.mv(gl)
         JTc = pt.J.rmv(pt.c)
 
-        def slope_of(d: np.ndarray, mu: float, nu: float) -> float:
-            gx = gl + mu * JTc + nu * Hgl
-            gy = pt.c + nu * Jgl
-            return float(gx @ d[:n] + gy @ d[n:])
-        while slope_of(z, mu, nu) > -0.5 * nu * kkt**2:
+        parts = (gl, JTc, Hgl, pt.c, Jgl)
+        while _slope(z, n, parts, mu, nu) > -0.5 * nu * kkt**2:
             if mu > opts.mu_max or nu < opts.nu_min:
                 break
             tot["descent_adapt"] += 1
             mu, nu = rho**2 * mu, nu / rho
-            delta = max(opts.delta_min, min(delta / rho**4, delta_trial(mu, nu)))
-            if stats.resid > target() and stats.steps < opts.max_sketch_steps \
+            delta = max(opts.delta_min, min(delta / rho**4, _delta_trial(beta, mu, nu, ups, psi)))
+            target = max(theta * delta * scale, rtol_min * kkt)
+            if stats.resid > target and stats.steps < opts.max_sketch_steps \
                     and not stats.stalled:
-                z = solver.solve(K, rhs, z, target(), stats)
-        if not stats.converged and inner not in ("minres", "direct") and (
-                opts.minres_fallback or slope_of(z, mu, nu) > -0.5 * nu * kkt**2):
+                z = solver.solve(K, rhs, z, target, stats)
+        if not stats.converged and inner not in ("minres", "direct") \
+                and not progress.time_up() and (
+                opts.minres_fallback or _slope(z, n, parts, mu, nu) > -0.5 * nu * kkt**2):
             # The sketch missed the accuracy test (stalled or out of budget): finish this
             # system with MINRES from the sketched iterate (documented fallback).
             tot["minres_fallbacks"] += 1
             # MINRES needs at most ~N steps in exact arithmetic; 5N + 100 bounds a singular K.
             fb = InnerSolver("minres", rng, max_steps=min(opts.max_sketch_steps, 5 * K.N + 100))
             fstats = InnerStats()
-            z = fb.solve(K, rhs, z, target(), fstats)
+            z = fb.solve(K, rhs, z, max(theta * delta * scale, rtol_min * kkt), fstats)
         d = z
-        slope = slope_of(d, mu, nu)
+        slope = _slope(d, n, parts, mu, nu)
         if not slope < 0.0:
             # Penalties exhausted and still no descent: steepest descent on the merit
             # keeps the method globally convergent (documented fallback).
@@ -247,6 +246,17 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         res["success"] = False
     res["message"] += (f" (KKT residual {kkt_ind:.3e}, ||c|| {c_ind:.3e} at the returned point)")
     return res
+
+
+def _delta_trial(beta: float, mu: float, nu: float, ups: float, psi: float) -> float:
+    """delta_trial = (1/2 - beta) nu / ((1 + mu + nu) Upsilon^2 Psi^2)."""
+    return (0.5 - beta) * nu / ((1.0 + mu + nu) * ups**2 * psi**2)
+
+
+def _slope(d: np.ndarray, n: int, parts: tuple, mu: float, nu: float) -> float:
+    """grad L_mu,nu' d from (grad_x L, G'c, H grad_x L, c, G grad_x L)."""
+    gl, JTc, Hgl, c, Jgl = parts
+    return float((gl + mu * JTc + nu * Hgl) @ d[:n] + (c + nu * Jgl) @ d[n:])
 
 
 def _block_size(inner: str, block_size: int | None) -> int:

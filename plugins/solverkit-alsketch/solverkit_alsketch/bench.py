@@ -1,4 +1,4 @@
-"""Benchmarks for ``solverkit bench``: C1 (CUTEst via S2MPJ), C3 (constrained logistic regression), C4 (PDE).
+"""Benchmarks for ``solverkit bench``: C1 (CUTEst via S2MPJ), C3 (logistic regression), C4 (PDE).
 
 Every solver is judged by the same independent test at its returned point:
 solved = KKT residual (least-squares multipliers, or the solver's own when it
@@ -173,14 +173,21 @@ def _profile_plot(agg: dict[str, list], filename: str) -> None:
 
 
 # -- C3: constrained logistic regression -----------------------------------------------------
-def logistic_problem(X: np.ndarray, y: np.ndarray, name: str, seed: int = 0) -> sk.EqualityConstrained:
+def logistic_problem(X: np.ndarray, y: np.ndarray, name: str,
+                     seed: int = 0) -> sk.EqualityConstrained:
     """min (1/N) sum log(1 + exp(-y_i a_i'x)) s.t. A x = b (10 x d, N(0,1)), ||x||^2 = 1."""
     N, d = X.shape
     rng = np.random.default_rng(seed)
     A, b = rng.standard_normal((10, d)), rng.standard_normal(10)
 
+    last: dict[str, Any] = {}
+
     def margins(x):
-        return y * (X @ x)
+        # hessp is called many times at one x: keep the last margins (X x costs N d)
+        key = x.tobytes()
+        if last.get("key") != key:
+            last["key"], last["m"] = key, y * (X @ x)
+        return last["m"]
 
     def fun(x):
         return float(np.mean(np.logaddexp(0.0, -margins(x))))

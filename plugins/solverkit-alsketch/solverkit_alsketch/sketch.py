@@ -60,8 +60,9 @@ class InnerSolver:
 
     def __init__(self, kind: str, rng: np.random.Generator, block_size: int = 1,
                  sampling: str = "row-norm", max_steps: int = 100_000,
-                 stall_sweeps: int = 50) -> None:
+                 stall_sweeps: int = 50, time_up=None) -> None:
         self.kind, self.rng, self.b = kind, rng, max(1, int(block_size))
+        self.time_up = time_up  # polled once per residual check (the time limit)
         self.sampling, self.max_steps, self.stall_sweeps = sampling, max_steps, stall_sweeps
 
     # ------------------------------------------------------------------
@@ -82,7 +83,7 @@ class InnerSolver:
     # ------------------------------------------------------------------
     def _sketch(self, K: KKT, rhs: np.ndarray, z: np.ndarray, target: float,
                 stats: InnerStats) -> np.ndarray:
-        N, rng = K.N, self.rng
+        N = K.N
         z = z.copy()
         # Residual checks (one K product each) every sweep of N rows, but at least every
         # 256 rows so tiny systems are not dominated by the check.
@@ -94,7 +95,7 @@ class InnerSolver:
             step = self._block_stepper(K, rhs, z)
         window = self.stall_sweeps
         best, since_best = stats.resid, 0
-        r_start, checks = stats.resid, 0
+        hist, checks = [stats.resid], 0
         while stats.steps < self.max_steps:
             count = min(per_sweep, self.max_steps - stats.steps)
             step(count)
@@ -106,12 +107,16 @@ class InnerSolver:
                 stats.converged = True
                 break
             checks += 1
-            if checks >= 5 and 0.0 < stats.resid < r_start:
-                # Hopeless: at the observed contraction per check, the target lies beyond
+            if self.time_up is not None and self.time_up():
+                stats.stalled = True
+                break
+            hist.append(stats.resid)
+            if checks >= 5 and 0.0 < stats.resid:
+                # Hopeless: at the contraction of the last 5 checks, the target lies beyond
                 # the remaining budget (plain sketching on PDE-type K, spec pitfall 3).
-                rate = (stats.resid / r_start) ** (1.0 / checks)
-                need = math.log(target / stats.resid) / math.log(rate) if rate < 1.0 \
-                    else math.inf
+                rate = (stats.resid / hist[-6]) ** (1.0 / 5) if hist[-6] > 0 else 0.0
+                need = math.log(target / stats.resid) / math.log(rate) if 0.0 < rate < 1.0 \
+                    else (0.0 if rate == 0.0 else math.inf)
                 if need * count > self.max_steps - stats.steps:
                     stats.stalled = True
                     break

