@@ -12,8 +12,9 @@ differentiation (``bilevel-aid``) also needs Hessian-vector products of the
 lower level. Both run here with the settings of the plugin's benchmark.
 """
 
-import solverkit as sk
 from solverkit_bilevel.data_problems import accuracy, hyper_cleaning
+
+import solverkit as sk
 
 settings = {
     "bilevel-penalty": {"sigma": 0.1, "tol": 1e-3, "inner_tol_factor": 30.0, "certify": False,

@@ -12,10 +12,14 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+from solverkit_dagma.utils import (
+    count_accuracy,
+    simulate_dag,
+    simulate_linear_sem,
+    simulate_parameter,
+)
 
 import solverkit as sk
-from solverkit_dagma.utils import (count_accuracy, simulate_dag, simulate_linear_sem,
-                                   simulate_parameter)
 
 rng = np.random.default_rng(1)
 d = 20

@@ -13,9 +13,9 @@ re-running greedy.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from solverkit_submodular import FacilityLocation, knn_similarity
 
 import solverkit as sk
-from solverkit_submodular import FacilityLocation, knn_similarity
 
 digits = load_digits()
 f = FacilityLocation(knn_similarity(digits.data, n_neighbors=30))

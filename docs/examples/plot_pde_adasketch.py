@@ -13,9 +13,9 @@ exact-step reference) and ``trust-constr`` is scipy's solver.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from solverkit_alsketch.problems import pde_control
 
 import solverkit as sk
-from solverkit_alsketch.problems import pde_control
 
 N = 32
 problem = pde_control(N)

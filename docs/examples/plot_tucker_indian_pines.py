@@ -12,9 +12,9 @@ sweeps all budgets; the singular values are computed once.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from solverkit_tucker.data import indian_pines
 
 import solverkit as sk
-from solverkit_tucker.data import indian_pines
 
 tensor = indian_pines()
 budgets = [1000, 2000, 5000, 10000, 20000]
