@@ -186,6 +186,12 @@ class AdaSketchSolver(Solver):
     """Adaptive inexact Newton on the exact augmented Lagrangian with randomized sketching."""
 
     name = "adasketch"
+    when_to_use = (
+        "Large sparse equality-constrained problems where factorising the KKT matrix is what you "
+        "want to avoid: the Newton systems are solved inexactly by sketching (with a MINRES "
+        "fallback), steps are globalised by an exact augmented Lagrangian merit, and success is "
+        "certified by an independent KKT check. For small dense problems `trust-constr` or "
+        "`slsqp` are faster per iteration.")
     kinds = (EqualityConstrained,)
     Options = AdaSketchOptions
     summary = ("Exact augmented Lagrangian + Newton-KKT steps by randomized iterative "
@@ -204,6 +210,10 @@ class NewtonKKTSolver(Solver):
     """Exact Newton-KKT steps (sparse LU) with the same merit, adaptivity and line search."""
 
     name = "newton-kkt"
+    when_to_use = (
+        "The exact-step reference: same merit and line search as `adasketch` but each Newton-KKT "
+        "system is solved by a sparse LU. Pick it when the KKT matrix is explicit and factorises "
+        "cheaply (it is usually the fastest option then), or to check an inexact method.")
     kinds = (EqualityConstrained,)
     Options = NewtonKKTOptions
     summary = "Newton-KKT with sparse direct solves on the exact augmented Lagrangian merit"

@@ -91,6 +91,10 @@ class AIDSolver(solverkit.Solver):
     """Implicit differentiation with CG on Hessian-vector products (baseline)."""
 
     name = "bilevel-aid"
+    when_to_use = (
+        "Baseline: implicit differentiation with conjugate gradient. Needs Hessian-vector "
+        "products of the lower level (`hvp_g`) and a strongly convex, unconstrained (or box) "
+        "lower level; use it to compare against the penalty methods.")
     kinds = (Bilevel,)
     Options = AIDOptions
     summary = "implicit differentiation, CG on Hessian-vector products (baseline)"

@@ -79,6 +79,9 @@ class F2SASolver(solverkit.Solver):
     """F2SA with benchopt's default schedules (baseline)."""
 
     name = "f2sa"
+    when_to_use = (
+        "Baseline: the fully first-order stochastic method (F2SA, benchopt defaults) for "
+        "stochastic oracles; compare `bilevel-penalty-sl` against it at equal sample budgets.")
     kinds = (Bilevel,)
     Options = F2SAOptions
     summary = "fully first-order stochastic approximation, benchopt defaults (baseline)"

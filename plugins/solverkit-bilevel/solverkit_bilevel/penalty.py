@@ -146,6 +146,11 @@ class PenaltySolver(solverkit.Solver):
     """Double-loop penalty method for nonconvex bilevel problems (ICLR 2024)."""
 
     name = "bilevel-penalty"
+    when_to_use = (
+        "The default for bilevel problems given by gradients: first order only (no "
+        "Hessian-vector products), handles a nonconvex lower level under the error-bound "
+        "condition and constraint sets with cheap projections, with a sigma-controlled bias. "
+        "With stochastic oracles it uses growing batches; prefer `bilevel-penalty-sl` there.")
     kinds = (Bilevel,)
     Options = PenaltyOptions
     summary = "double-loop first-order penalty method (projected, Hessian-free)"

@@ -90,6 +90,10 @@ class PenaltySLSolver(solverkit.Solver):
     """Single-loop stochastic penalty method with momentum (ICLR 2024, section 2.3 of the spec)."""
 
     name = "bilevel-penalty-sl"
+    when_to_use = (
+        "Stochastic bilevel problems (mini-batch oracles): one sample per step for y, z and x "
+        "with momentum estimators, which needs fewer samples than the double loop for the same "
+        "accuracy.")
     kinds = (Bilevel,)
     Options = PenaltySLOptions
     summary = "single-loop stochastic penalty method with STORM momentum (O(1) samples/iter)"

@@ -131,6 +131,9 @@ class GreedySolver(_Static):
     """Nemhauser-Wolsey-Fisher greedy."""
 
     name = "greedy"
+    when_to_use = (
+        "The classic (1 - 1/e) greedy for a fixed ground set; every step evaluates every "
+        "remaining element. `lazy-greedy` returns the same set with far fewer oracle calls.")
     summary = "Greedy for monotone submodular max under |S| <= k: (1-1/e) OPT, about k n calls"
     reference = "Nemhauser, Wolsey, Fisher, Math. Programming 14 (1978)"
 
@@ -142,6 +145,9 @@ class LazyGreedySolver(_Static):
     """Minoux's accelerated greedy (identical output to greedy)."""
 
     name = "lazy-greedy"
+    when_to_use = (
+        "The default for static problems: identical picks to `greedy` using stale upper bounds "
+        "(submodularity) to skip most oracle calls.")
     summary = "Lazy (accelerated) greedy: greedy's exact picks with far fewer oracle calls"
     reference = "Minoux, Optimization Techniques (1978), LNCS 7"
 
@@ -153,6 +159,9 @@ class StochasticGreedySolver(_Static):
     """Stochastic ("lazier than lazy") greedy."""
 
     name = "stochastic-greedy"
+    when_to_use = (
+        "Very large ground sets: each step evaluates a random sample, (1 - 1/e - eps) in "
+        "expectation with about n log(1/eps) calls in total.")
     summary = "Stochastic greedy: (1-1/e-delta) OPT in expectation with n ln(1/delta) calls"
     reference = "Mirzasoleiman, Badanidiyuru, Karbasi, Vondrak, Krause, AAAI 2015"
     Options = StochasticGreedyOptions
@@ -167,6 +176,9 @@ class SieveStreamingSolver(_Static):
     """One-pass sieve-streaming."""
 
     name = "sieve-streaming"
+    when_to_use = (
+        "One pass over a stream of insertions with small memory, (1/2 - eps); it cannot handle "
+        "deletions (use `dynamic-submodular`).")
     summary = "Sieve-streaming: one pass, (1/2 - eps) OPT, O(k log(k)/eps) memory"
     reference = "Badanidiyuru, Mirzasoleiman, Karbasi, Krause, KDD 2014"
     Options = SieveOptions
@@ -205,6 +217,10 @@ class DynamicSubmodularSolver(_Dynamic):
     """The level algorithm with OPT guesses (Banihashem et al., ICML 2023)."""
 
     name = "dynamic-submodular"
+    when_to_use = (
+        "The ground set changes by insertions and deletions and you need a good solution after "
+        "every update: (1/2 - eps) of the optimum at every step with a polylogarithmic number of "
+        "oracle calls per update (amortised, against an oblivious adversary).")
     summary = ("Fully dynamic (1/2 - eps) submodular max under |S| <= k with polylog amortised "
                "oracle calls per insert/delete")
     reference = ("Banihashem, Biabani, Goudarzi, Hajiaghayi, Jabbarzade, Monemizadeh, ICML 2023 "
@@ -239,6 +255,9 @@ class GreedyRecomputeSolver(_Dynamic):
     """Greedy kept up to date: the exact greedy solution after every update."""
 
     name = "greedy-recompute"
+    when_to_use = (
+        "Baseline: re-runs lazy greedy after every update. Best values, but thousands of oracle "
+        "calls per update at n in the thousands.")
     summary = ("Dynamic baseline: greedy's exact picks kept up to date (re-run from the first "
                "changed position)")
     reference = "Nemhauser, Wolsey, Fisher (1978); dynamic bookkeeping as in Lattanzi et al. 2020"
@@ -254,6 +273,8 @@ class SieveRerunSolver(_Dynamic):
     """Sieve-streaming on insertions, re-run when the reported solution loses an element."""
 
     name = "sieve-rerun"
+    when_to_use = (
+        "Baseline: re-runs sieve streaming over the live elements after each update.")
     summary = ("Dynamic baseline: sieve-streaming, re-run over the live set when its solution "
                "is hit")
     reference = "Badanidiyuru, Mirzasoleiman, Karbasi, Krause, KDD 2014"

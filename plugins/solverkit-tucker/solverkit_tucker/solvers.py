@@ -285,6 +285,10 @@ class TuckerShape(_BudgetSolver):
     """Exact surrogate optimum, then the best true error among <= 5 candidate shapes."""
 
     name = "tucker-shape"
+    when_to_use = (
+        "The default for choosing Tucker ranks under a size budget: the exact optimum of the "
+        "paper's surrogate plus a few candidates scored by their true Tucker error; orders of "
+        "magnitude cheaper than the true-loss greedy at about the same error.")
     Options = ShapeOptions
     summary = ("Exact optimum of the spectral surrogate (Pareto DP over modes), then the lowest "
                "HOOI error among <= 5 candidate shapes per budget")
@@ -311,6 +315,10 @@ class TuckerPacking(_BudgetSolver):
     """The paper's integer program over a grid of budget splits (exact MILPs)."""
 
     name = "tucker-packing"
+    when_to_use = (
+        "The paper's integer program as published (a MILP over a grid of budget splits, gap 0); "
+        "use it to reproduce the paper. `tucker-shape` reaches the same or better surrogate "
+        "value far faster.")
     Options = PackingOptions
     summary = ("The paper's Tucker-packing integer program (one-hot ranks, log-space core row, "
                "factor row) over a grid of budget splits, solved exactly with HiGHS")
@@ -334,6 +342,9 @@ class TuckerGreedySV(_BudgetSolver):
     """Greedy on singular values: bang-for-buck (default) or largest next value."""
 
     name = "tucker-greedy-sv"
+    when_to_use = (
+        "A fast heuristic: grow the rank with the best singular-value gain per parameter. Cheap, "
+        "usually close, with no optimality guarantee.")
     Options = GreedySVOptions
     baseline = True
     summary = "Baseline: grow the mode with the best singular-value gain per parameter"
@@ -346,6 +357,9 @@ class TuckerExhaustive(_BudgetSolver):
     """Exact surrogate optimum by enumerating every shape (small tensors)."""
 
     name = "tucker-exhaustive"
+    when_to_use = (
+        "Small tensors only: enumerates every feasible shape on the surrogate (the test oracle "
+        "for `tucker-shape`).")
     Options = ExhaustiveOptions
     baseline = True
     summary = "Baseline/oracle: enumerate every core shape on the surrogate (small tensors)"
@@ -372,6 +386,9 @@ class TuckerGreedy(Solver):
     """True-loss greedy: grow the mode whose +1 gives the lowest HOOI error."""
 
     name = "tucker-greedy"
+    when_to_use = (
+        "Baseline: grows one mode at a time by the real Tucker error (a HOOI fit per candidate); "
+        "accurate but costs many decompositions.")
     kinds = (TuckerRank,)
     Options = TrueGreedyOptions
     reference = PAPER + " (rre-greedy baseline)"
@@ -442,6 +459,9 @@ class TTShape(Solver):
     """Tensor-train ranks under a budget: exact surrogate optimum, then TT-SVD."""
 
     name = "tt-shape"
+    when_to_use = (
+        "Tensor trains instead of Tucker: the same budgeted rank selection on the sequential "
+        "unfoldings' singular values, exact on the surrogate, evaluated by TT-SVD.")
     kinds = (TuckerRank,)
     Options = TTOptions
     reference = PAPER + " (tree tensor networks: the tensor-train path)"
