@@ -88,6 +88,8 @@ def generate(app) -> None:
 
     out = Path(app.srcdir) / "solvers"
     out.mkdir(exist_ok=True)
+    for stale in out.glob("*.md"):  # pages of solvers no longer installed
+        stale.unlink()
     infos = solverkit.solvers()
     names = []
     for info in infos:
