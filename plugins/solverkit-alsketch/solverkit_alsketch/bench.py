@@ -20,10 +20,6 @@ import numpy as np
 import solverkit as sk
 from solverkit.bench import Benchmark
 
-from .algorithm import kkt_check
-from .linalg import ls_multipliers
-from .oracle import Jacobian
-
 TOL, FEAS = 1e-4, 1e-6
 #: (label, solver name, options); adasketch variants first.
 ADASKETCH = [("adasketch", "adasketch", {}), ("adasketch[rk]", "adasketch", {"inner": "rk"}),
@@ -42,6 +38,11 @@ def _installed(name: str) -> bool:
 
 def independent(problem: Any, x: np.ndarray, lam: Any) -> tuple[float, float]:
     """(KKT residual, ||c||) at x with the better of the given and least-squares multipliers."""
+    # Imported here so that registering the suite (solverkit plugins) stays cheap.
+    from .algorithm import kkt_check
+    from .linalg import ls_multipliers
+    from .oracle import Jacobian
+
     g = np.asarray(problem.grad(x.copy()), dtype=float)
     lam_ls = ls_multipliers(g, Jacobian(problem.jac(x.copy()), problem.m, problem.n))
     best = kkt_check(problem, x, lam_ls)[:2]

@@ -8,8 +8,6 @@ from typing import Literal
 
 from solverkit import EqualityConstrained, Solver
 
-from . import algorithm
-
 REFERENCE = ("I. Hong, S. Na, M. W. Mahoney, M. Kolar, \"Constrained Optimization via Exact "
              "Augmented Lagrangian and Randomized Iterative Sketching\", ICML 2023, "
              "PMLR 202:13174-13198, arXiv:2305.18379")
@@ -203,6 +201,8 @@ class AdaSketchSolver(Solver):
     uses_hessian = True
 
     def solve(self, problem, options, progress):
+        from . import algorithm  # scipy.sparse.linalg: imported on first solve, not on listing
+
         return algorithm.run(problem, options, progress, options.inner, self.name)
 
 
@@ -224,4 +224,6 @@ class NewtonKKTSolver(Solver):
     baseline = True
 
     def solve(self, problem, options, progress):
+        from . import algorithm
+
         return algorithm.run(problem, options, progress, "direct", self.name)

@@ -7,25 +7,30 @@ Oracles: :class:`SetCoverage`, :class:`WeightedCoverage`, :class:`GraphCoverage`
 :class:`FacilityLocation` (dense or sparse k-NN similarity) and any callable f(S).
 """
 
-from .counting import CountingOracle, OracleError
-from .oracles import (
-    FacilityLocation,
-    GraphCoverage,
-    SetCoverage,
-    WeightedCoverage,
-    dense_similarity,
-    knn_similarity,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CountingOracle",
-    "OracleError",
-    "SetCoverage",
-    "WeightedCoverage",
-    "GraphCoverage",
-    "FacilityLocation",
-    "dense_similarity",
-    "knn_similarity",
-]
+# Loaded on first use so that listing plugins (which imports this package) stays cheap:
+# the oracles need scipy.sparse.
+_LAZY = {
+    "CountingOracle": "counting",
+    "OracleError": "counting",
+    "SetCoverage": "oracles",
+    "WeightedCoverage": "oracles",
+    "GraphCoverage": "oracles",
+    "FacilityLocation": "oracles",
+    "dense_similarity": "oracles",
+    "knn_similarity": "oracles",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,6 @@ from solverkit.bench import Benchmark
 
 from .counting import CountingOracle
 from .static import lazy_greedy
-from .streams import ba_graph_coverage, digits_facility, make_stream, random_set_cover
 
 __all__ = ["BENCHMARKS", "run_dynamic", "run_static", "stream_case"]
 
@@ -120,6 +119,10 @@ def stream_case(case: str, oracle: Any, ops: list[tuple[str, int]], k: int = K,
 
 # -- instance makers with optional dependencies -------------------------------------------------
 def _instance(name: str, n: int, seed: int) -> tuple[Any, str | None]:
+    # streams imports the oracles (scipy.sparse): only when a suite runs, so that
+    # registering the suites keeps `solverkit plugins` fast.
+    from .streams import ba_graph_coverage, digits_facility, random_set_cover
+
     try:
         if name == "A":
             return random_set_cover(n, seed), None
@@ -151,6 +154,8 @@ def _plan(quick: bool) -> list[tuple[str, str, int, int, tuple[str, ...]]]:
 def run_dynamic(quick: bool, plan: list[tuple[str, str, int, int, tuple[str, ...]]] | None = None,
                 echo: Callable[[str], None] | None = None) -> list[Row]:
     """Rows of the dynamic suite (``plan`` overrides the case list)."""
+    from .streams import make_stream
+
     rows: list[Row] = []
     with _one_blas_thread():
         for inst, stream, n, seed, skip in plan or _plan(quick):
