@@ -10,7 +10,7 @@ import numpy as np
 from ._check import finite_array
 from .base import Problem
 
-__all__ = ["StructureLearning"]
+__all__ = ["StructureLearning", "find_cycle"]
 
 Edge = tuple[int, int]
 
@@ -68,7 +68,7 @@ class StructureLearning(Problem):
         overlap = set(self.include_edges) & set(self.exclude_edges)
         if overlap:
             raise ValueError(f"edges {sorted(overlap)} are both included and excluded")
-        cycle = _find_cycle(d, self.include_edges)
+        cycle = find_cycle(d, self.include_edges)
         if cycle:
             raise ValueError(f"include_edges form a cycle {' -> '.join(map(str, cycle))}; the "
                              "result must be a DAG")
@@ -119,7 +119,7 @@ def _edges(name: str, edges: Iterable[Edge] | None, d: int) -> tuple[Edge, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _find_cycle(d: int, edges: tuple[Edge, ...]) -> list[int]:
+def find_cycle(d: int, edges: tuple[Edge, ...]) -> list[int]:
     """A directed cycle among ``edges`` (as a node list), or [] if acyclic."""
     children: dict[int, list[int]] = {}
     for i, j in edges:

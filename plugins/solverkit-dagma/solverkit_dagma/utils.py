@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from solverkit.problems.structure import find_cycle as core_find_cycle
+
 __all__ = [
     "simulate_dag",
     "simulate_parameter",
@@ -262,34 +264,11 @@ def is_dag(W: np.ndarray) -> bool:
 def find_cycle(W: np.ndarray) -> list[int]:
     """One directed cycle of the graph of ``W`` as ``[v0, v1, ..., v0]``, or ``[]``.
 
-    Self-loops count as cycles of length one.
+    Self-loops count as cycles of length one. The search is the core's (the
+    same one that validates ``include_edges``).
     """
-    A = np.asarray(W) != 0
-    d = A.shape[0]
-    children = [np.flatnonzero(A[i]).tolist() for i in range(d)]
-    color = [0] * d  # 0 new, 1 on the stack, 2 done
-    parent = [-1] * d
-    for root in range(d):
-        if color[root]:
-            continue
-        color[root] = 1
-        stack = [(root, iter(children[root]))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                color[node] = 2
-                stack.pop()
-            elif color[nxt] == 1:  # back edge node -> nxt closes a cycle
-                path = [node]
-                while path[-1] != nxt:
-                    path.append(parent[path[-1]])
-                return path[::-1] + [nxt]
-            elif color[nxt] == 0:
-                color[nxt] = 1
-                parent[nxt] = node
-                stack.append((nxt, iter(children[nxt])))
-    return []
+    rows, cols = np.nonzero(np.asarray(W))
+    return core_find_cycle(np.shape(W)[0], tuple(zip(rows.tolist(), cols.tolist())))
 
 
 def break_cycles(

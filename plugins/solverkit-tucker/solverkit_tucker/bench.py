@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from solverkit.bench import Benchmark
+from solverkit.bench import Benchmark, median_time
 
 from . import data
 
@@ -145,8 +144,8 @@ def run_spectra(quick: bool) -> list[Row]:
             rows.append({"case": name, "solver": "-", "notes": f"{name} skipped: {exc}"})
             continue
         with _one_thread():
-            t_svd, ref = _median(lambda x=x: full_svd(x), 1 if not quick else 3)
-            t_gram, spec = _median(lambda x=x: mode_spectra(x), 3)
+            t_svd, ref = median_time(lambda x=x: full_svd(x), 1 if not quick else 3)
+            t_gram, spec = median_time(lambda x=x: mode_spectra(x), 3)
         err = max(float(np.max(np.abs(s[: r.size] - r)) / spec.total)
                   for s, r in zip(spec.sigma2, ref, strict=True))
         rows.append({"case": name, "solver": "full-svd", "time": t_svd, "max_rel_diff": 0.0})
@@ -175,9 +174,9 @@ def run_search(quick: bool) -> list[Row]:
         for c in budgets:
             case = f"{'x'.join(map(str, shape))} c={c}"
             with _one_thread():
-                t_ex, (r_ex, _) = _median(lambda s=spec, c=c: exact_shape(s, c), 3)
-                t_ip, out = _median(lambda m=model, c=c: m.solve(c, 0.5), 1)
-                t_gr, r_gr = _median(lambda s=spec, c=c: greedy_shape(s, c, True), 3)
+                t_ex, (r_ex, _) = median_time(lambda s=spec, c=c: exact_shape(s, c), 3)
+                t_ip, out = median_time(lambda m=model, c=c: m.solve(c, 0.5), 1)
+                t_gr, r_gr = median_time(lambda s=spec, c=c: greedy_shape(s, c, True), 3)
             for solver, t, r in (("tucker-packing", t_ip, out.ranks),
                                  ("tucker-shape", t_ex, r_ex), ("tucker-greedy-sv", t_gr, r_gr)):
                 rows.append({"case": case, "solver": solver, "time": t,
@@ -219,7 +218,7 @@ def run_tt(quick: bool) -> list[Row]:
             rows.append({"case": name, "solver": "-", "notes": f"{name} skipped: {exc}"})
             continue
         with _one_thread():
-            t_spec, spec = _median(lambda x=x: tt_spectra(x), 1)
+            t_spec, spec = median_time(lambda x=x: tt_spectra(x), 1)
             for c in budgets:
                 choices = [
                     ("tt-greedy", lambda c=c, s=spec: tt_greedy(s, c)),
@@ -227,7 +226,7 @@ def run_tt(quick: bool) -> list[Row]:
                     ("tt-uniform", lambda c=c, s=spec: _uniform_tt(s.shape, s.max_rank, c)),
                 ]
                 for solver, pick in choices:
-                    t, ranks = _median(pick, 3)
+                    t, ranks = median_time(pick, 3)
                     rre = tt_svd(x, ranks)[1]
                     rows.append({"case": f"{name} c={c}", "solver": solver, "rre": rre,
                                  "time": t + t_spec, "util": tt_size(spec.shape, ranks) / c,
@@ -235,14 +234,6 @@ def run_tt(quick: bool) -> list[Row]:
                                  "ranks": "x".join(map(str, ranks))})
     return rows
 
-
-def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 BENCHMARKS = [
