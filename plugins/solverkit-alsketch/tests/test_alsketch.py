@@ -209,7 +209,8 @@ def test_rank_deficient_square_jacobian_fails_cleanly():
 # -- conformance kit -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["adasketch", "newton-kkt"])
 def test_conformance(name):
-    testing = pytest.importorskip("solverkit.testing")
+    from solverkit import testing
+
     testing.check_solver(name)
 
 

@@ -215,8 +215,7 @@ def test_x0_outside_X_is_projected_with_a_warning() -> None:
 
 
 def test_cvxpy_set_projection_gives_the_box_answer() -> None:
-    pytest.importorskip("cvxpy")
-    from solverkit.sets import CvxpySet
+    from solverkit.sets import CvxpySet  # cvxpy is a core dependency
 
     p = box_quadratic(4, dx=2, dy=4)
     Y = CvxpySet(4, lambda v: [v >= -1, v <= 1])

@@ -11,6 +11,7 @@ error leaves the object exactly as it was.
 
 from __future__ import annotations
 
+import abc
 import bisect
 import numbers
 import time
@@ -43,7 +44,7 @@ def as_id_list(ids: Any, what: str) -> list[int]:
     return out
 
 
-class DynamicBase:
+class DynamicBase(abc.ABC):
     """Live set, singleton cache, counters and stream replay.
 
     Parameters
@@ -92,13 +93,13 @@ class DynamicBase:
             return
         self._timed(self._delete, ids)
 
+    @abc.abstractmethod
     def solution(self) -> list[int]:
         """The current solution's ids (no oracle call)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def value(self) -> float:
         """f of the current solution (kept incrementally: no oracle call)."""
-        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.live)
@@ -122,11 +123,13 @@ class DynamicBase:
         }
 
     # -- subclass hooks ------------------------------------------------------------------------
+    @abc.abstractmethod
     def _insert(self, ids: list[int], singles: list[float]) -> None:
-        raise NotImplementedError
+        """Insert ``ids`` (their singleton values given)."""
 
+    @abc.abstractmethod
     def _delete(self, ids: list[int]) -> None:
-        raise NotImplementedError
+        """Delete ``ids`` (all live)."""
 
     # -- shared machinery ----------------------------------------------------------------------
     def _do_insert(self, ids: list[int]) -> None:

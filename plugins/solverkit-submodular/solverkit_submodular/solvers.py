@@ -124,7 +124,7 @@ class _Static(solverkit.Solver):
 
     def _run(self, problem: SubmodularMax, options: Any, progress: solverkit.Progress,
              oracle: CountingOracle, report: Any) -> Picks:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must implement _run (the static algorithm)")
 
 
 class GreedySolver(_Static):
