@@ -175,12 +175,15 @@ def _inside(name: str, point: np.ndarray, feasible: ConvexSet) -> np.ndarray:
     if feasible.contains(point, tol=1e-12):
         return point
     projected = feasible.project(point)
-    warnings.warn(
-        f"{name} lies outside its set {feasible!r}; using its projection (moved by "
-        f"{np.linalg.norm(projected - point):.3g})",
-        UserWarning,
-        stacklevel=3,
-    )
+    moved = float(np.linalg.norm(projected - point))
+    # Round-off of an iterative projection (CvxpySet) is not worth a warning.
+    if moved > 1e-9 * max(1.0, float(np.linalg.norm(point))):
+        warnings.warn(
+            f"{name} lies outside its set {feasible!r}; using its projection (moved by "
+            f"{moved:.3g})",
+            UserWarning,
+            stacklevel=3,
+        )
     return projected
 
 
