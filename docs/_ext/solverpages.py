@@ -23,7 +23,8 @@ def option_rows(options_cls: type) -> list[tuple[str, str, str, str]]:
     described = {}
     if options_cls.__doc__:
         for param in ClassDoc(options_cls, config={"show_class_members": False})["Parameters"]:
-            described[param.name] = " ".join(param.desc)
+            for name in param.name.split(","):  # "mu_init, mu_factor : float" documents both
+                described[name.strip()] = " ".join(param.desc)
     hints = typing.get_type_hints(options_cls)
     rows = []
     for field in dataclasses.fields(options_cls):
@@ -36,9 +37,17 @@ def option_rows(options_cls: type) -> list[tuple[str, str, str, str]]:
         else:
             default = "(required)"
         kind = hints.get(field.name, field.type)
-        kind_text = getattr(kind, "__name__", None) or str(kind).replace("typing.", "")
+        if isinstance(kind, type):
+            kind_text = kind.__name__
+        else:
+            kind_text = str(kind).replace("typing.", "")
         rows.append((field.name, kind_text, default, described.get(field.name, "")))
     return rows
+
+
+def _cell(text: str) -> str:
+    """Escape what would end a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def benchmark_section(info) -> str:
@@ -72,7 +81,7 @@ def solver_page(info) -> str:
     rows = option_rows(cls.Options)
     if rows:
         lines += ["| option | type | default | meaning |", "|---|---|---|---|"]
-        lines += [f"| `{n}` | `{t}` | `{d}` | {m} |" for n, t, d, m in rows]
+        lines += [f"| `{n}` | `{_cell(t)}` | `{_cell(d)}` | {_cell(m)} |" for n, t, d, m in rows]
     else:
         lines.append("This solver has no options of its own.")
     lines += ["", "## Usage", "", "```python", "import solverkit as sk",
