@@ -61,7 +61,8 @@ def _markdown_table(bench: Benchmark, rows: list[Row]) -> list[str]:
 
 def _figures(plt: Any, bench: Benchmark, rows: list[Row], out: Path) -> list[Path]:
     paths: list[Path] = []
-    if bench.reference and bench.ratios:
+    if bench.reference and bench.ratios and any(
+            isinstance(r.get(f"{bench.ratios[0]}/ref"), (int, float)) for r in rows):
         paths.append(_ratio_chart(plt, bench, rows, out))
     if bench.figures is not None:
         paths += [Path(p) for p in bench.figures(rows, out)]
@@ -71,6 +72,7 @@ def _figures(plt: Any, bench: Benchmark, rows: list[Row], out: Path) -> list[Pat
 def _ratio_chart(plt: Any, bench: Benchmark, rows: list[Row], out: Path) -> Path:
     """Grouped bars of the first ratio metric per case and solver (log scale)."""
     metric = f"{bench.ratios[0]}/ref"
+    rows = [r for r in rows if isinstance(r.get(metric), (int, float))]  # drop note rows
     cases = list(dict.fromkeys(r["case"] for r in rows))
     solvers = list(dict.fromkeys(r["solver"] for r in rows))
     width = 0.8 / max(1, len(solvers))

