@@ -229,7 +229,10 @@ class TrustConstrSolver(_ScipySolver):
         constraint = NonlinearConstraint(counted.cons, 0.0, 0.0, jac=counted.jac,
                                          hess=constraint_hess)
         kwargs["constraints"] = [constraint]
-        kwargs["options"] = {"maxiter": progress.max_iter, "gtol": progress.tol * 0.1,
+        # trust-constr stops when both the Lagrangian gradient and the constraint violation
+        # are below gtol; aim below solverkit's own tests (tol on KKT, ctol on ||c||).
+        gtol = 0.1 * min(progress.tol, options.ctol)
+        kwargs["options"] = {"maxiter": progress.max_iter, "gtol": gtol,
                              "xtol": 1e-12, "initial_tr_radius": options.initial_tr_radius}
         return kwargs
 
