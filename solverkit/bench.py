@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Benchmark", "run_benchmarks", "format_table", "add_ratios", "median_time"]
+__all__ = ["Benchmark", "run_benchmarks", "format_table", "add_ratios", "median_time",
+           "table_columns", "machine_info"]
 
 Row = dict[str, Any]
 
@@ -87,13 +88,22 @@ def add_ratios(bench: Benchmark, rows: list[Row]) -> list[Row]:
     return rows
 
 
+def table_columns(metrics: Sequence[str], ratios: Sequence[str], reference: str | None,
+                  rows: list[Row]) -> list[str]:
+    """Columns of a suite's table: case, solver, metrics, ratio columns, then any other keys.
+
+    Keys starting with ``_`` (private data for figures) and ``notes`` are left out.
+    """
+    columns = ["case", "solver", *metrics]
+    if reference:
+        columns += [f"{m}/ref" for m in ratios]
+    extra = sorted({k for r in rows for k in r} - set(columns) - {"notes"})
+    return columns + [c for c in extra if not c.startswith("_")]
+
+
 def format_table(bench: Benchmark, rows: list[Row]) -> str:
     """A fixed-width text table of one suite's rows."""
-    columns = ["case", "solver", *bench.metrics]
-    if bench.reference:
-        columns += [f"{m}/ref" for m in bench.ratios]
-    extra = sorted({k for r in rows for k in r} - set(columns) - {"notes"})
-    columns += [c for c in extra if not c.startswith("_")]
+    columns = table_columns(bench.metrics, bench.ratios, bench.reference, rows)
     cells = [[_fmt(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c)
               for i, c in enumerate(columns)]
@@ -111,10 +121,13 @@ def format_table(bench: Benchmark, rows: list[Row]) -> str:
 def run_benchmarks(
     benchmarks: Sequence[Benchmark], quick: bool, out: str | None = None,
     echo: Callable[[str], None] = print,
+    on_suite: Callable[[Benchmark, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run suites one after another; print each table; optionally save JSON.
 
     A suite that raises is reported as failed and the others still run.
+    ``on_suite(bench, suite_result)`` is called as soon as each suite ends (the
+    report uses it so that an interrupted long run keeps the suites already done).
     """
     report: dict[str, Any] = {"machine": machine_info(), "quick": quick, "suites": {}}
     for bench in benchmarks:
@@ -123,12 +136,16 @@ def run_benchmarks(
             rows = add_ratios(bench, list(bench.run(quick)))
         except Exception as exc:  # noqa: BLE001 - one failing suite must not hide the rest
             echo(f"== {bench.name}: FAILED: {type(exc).__name__}: {exc}")
-            report["suites"][bench.name] = {"error": f"{type(exc).__name__}: {exc}"}
-            continue
-        echo(format_table(bench, rows))
-        echo(f"   ({time.perf_counter() - start:.1f} s)\n")
-        report["suites"][bench.name] = {"rows": rows, "reference": bench.reference,
-                                        "seconds": time.perf_counter() - start}
+            suite: dict[str, Any] = {"error": f"{type(exc).__name__}: {exc}",
+                                     "seconds": time.perf_counter() - start}
+        else:
+            echo(format_table(bench, rows))
+            echo(f"   ({time.perf_counter() - start:.1f} s)\n")
+            suite = {"rows": rows, "reference": bench.reference,
+                     "seconds": time.perf_counter() - start}
+        report["suites"][bench.name] = suite
+        if on_suite is not None:
+            on_suite(bench, suite)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=1, default=_jsonable)
@@ -136,12 +153,18 @@ def run_benchmarks(
 
 
 def machine_info() -> dict[str, Any]:
+    """Python, platform, CPU count, load average, numpy, BLAS threads and the date."""
     import numpy as np
 
+    try:
+        load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except (AttributeError, OSError):  # not available on Windows
+        load = None
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average": load,
         "numpy": np.__version__,
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),

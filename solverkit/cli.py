@@ -189,13 +189,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        f"{', '.join(sorted(available))}")
     print(f"solverkit bench ({'quick' if args.quick else 'full'}): suites {', '.join(names)}; "
           f"BLAS threads pinned to {os.environ.get('OPENBLAS_NUM_THREADS')}\n", flush=True)
-    report = run_benchmarks([available[n] for n in names], quick=args.quick, out=args.out)
+    on_suite = None
     if args.report:
-        from .report import write_report
+        from .report import load_state, merge_suite
 
+        load_state(args.report)  # an unreadable report.json fails now, not after the run
         command = "solverkit " + " ".join(args.argv)
-        path = write_report(report, available, args.report, command)
-        print(f"report written to {path}")
+
+        def on_suite(bench: Any, suite: dict[str, Any]) -> None:
+            # merged as each suite ends: an interrupted long run keeps what finished
+            path = merge_suite(args.report, bench, suite, quick=args.quick, command=command)
+            print(f"report: section {bench.name!r} written to {path}", flush=True)
+
+    report = run_benchmarks([available[n] for n in names], quick=args.quick, out=args.out,
+                            on_suite=on_suite)
     failed = [n for n, s in report["suites"].items() if "error" in s]
     return 1 if failed else 0
 
@@ -251,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--quick", action="store_true", help="the short version of each suite")
     speed.add_argument("--full", action="store_true", help="the full version (the default)")
     p.add_argument("--report", metavar="DIR",
-                   help="also write DIR/report.md with tables, machine, versions and figures")
+                   help="merge the results into the report in DIR (DIR/report.md + figures): "
+                        "sections of the suites run are replaced, the others kept")
     p.add_argument("--out", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--list", action="store_true", help="list the suites and exit")
     p.set_defaults(func=cmd_bench)

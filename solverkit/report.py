@@ -1,118 +1,290 @@
-"""``solverkit bench --report DIR``: a self-contained Markdown report with PNG figures.
+"""``solverkit bench --report DIR``: one Markdown report with PNG figures, merged per suite.
 
-One run of the suites produces the tables (the same ones printed), the machine, package
-versions and the command line, a ratio chart per suite, and each suite's own figures.
+``DIR`` holds three things:
+
+- ``report.json``: the state, one section per suite (rows, columns, mode, command, machine,
+  versions, settings, figure files and figure failures);
+- ``<suite>/*.png``: that suite's figures (the ratio chart and the suite's own ``figures``);
+- ``report.md``: rendered from ``report.json`` alone, so it never disagrees with it.
+
+Running ``--report DIR`` for some suites replaces only their sections (and their figures) and
+keeps every other suite's section, so each plugin's full suite can be run on its own and the
+report stays one document. Each section carries its own machine and versions block, since
+sections may come from different runs. A figure that cannot be drawn never aborts the report:
+the failure is written into the suite's section instead.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .bench import Benchmark, Row, _fmt
+from . import _reportfig
+from .bench import Benchmark, Row, _fmt, _jsonable, machine_info, table_columns
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "merge_suite", "load_state", "render_markdown", "REPORT_FORMAT"]
+
+REPORT_FORMAT = 1
+STATE_FILE = "report.json"
+MARKDOWN_FILE = "report.md"
+_CORE_PACKAGES = ("solverkit", "numpy", "scipy", "cvxpy", "pluggy", "matplotlib")
 
 
-def write_report(report: dict[str, Any], benchmarks: dict[str, Benchmark], directory: str,
-                 command: str) -> Path:
-    """Write ``DIR/report.md`` (and ``DIR/*.png``) from a ``run_benchmarks`` report."""
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    plt = _pyplot()
-    lines = ["# solverkit benchmark report", "", f"Command: `{command}`", "",
-             "## Machine and versions", "", "| item | value |", "|---|---|"]
-    for key, value in report["machine"].items():
-        lines.append(f"| {key} | {value} |")
-    for dist in _distributions():
-        lines.append(f"| {dist[0]} | {dist[1]} |")
-    lines.append("")
-    if plt is None:
-        lines += ["*matplotlib is not installed: figures were skipped.*", ""]
+def write_report(report: Mapping[str, Any], benchmarks: Mapping[str, Benchmark],
+                 directory: str | os.PathLike[str], command: str) -> Path:
+    """Merge every suite of a ``run_benchmarks`` report into ``DIR`` and render ``report.md``.
+
+    Parameters
+    ----------
+    report : mapping
+        The value returned by :func:`solverkit.bench.run_benchmarks`.
+    benchmarks : mapping of str to Benchmark
+        The suites by name (at least those in ``report["suites"]``).
+    directory : path
+        The report directory; created if missing. Sections of suites not in ``report``
+        are kept.
+    command : str
+        The command line, recorded in each section.
+
+    Returns
+    -------
+    Path
+        ``DIR/report.md``.
+    """
+    path = Path(directory) / MARKDOWN_FILE
     for name, suite in report["suites"].items():
-        bench = benchmarks[name]
-        lines += [f"## {name}", "", bench.description, ""]
-        if "error" in suite:
-            lines += [f"**Failed:** `{suite['error']}`", ""]
-            continue
-        rows: list[Row] = suite["rows"]
-        lines += _markdown_table(bench, rows)
-        lines.append(f"\n({suite['seconds']:.1f} s; ratios are against `{bench.reference}` on the "
-                     "same case in the same run)\n" if bench.reference else
-                     f"\n({suite['seconds']:.1f} s)\n")
-        if plt is not None:
-            for figure in _figures(plt, bench, rows, out):
-                lines += [f"![{name}]({figure.name})", ""]
-    path = out / "report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+        path = merge_suite(directory, benchmarks[name], suite, quick=bool(report["quick"]),
+                           command=command)
+    if not report["suites"]:
+        _save(Path(directory), load_state(directory))
     return path
 
 
-def _markdown_table(bench: Benchmark, rows: list[Row]) -> list[str]:
-    columns = ["case", "solver", *bench.metrics]
-    if bench.reference:
-        columns += [f"{m}/ref" for m in bench.ratios]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+def merge_suite(directory: str | os.PathLike[str], bench: Benchmark, suite: Mapping[str, Any],
+                quick: bool, command: str) -> Path:
+    """Replace one suite's section (and figures) in ``DIR``, keep the others, re-render.
+
+    Parameters
+    ----------
+    directory : path
+        The report directory; created if missing.
+    bench : Benchmark
+        The suite that just ran.
+    suite : mapping
+        Its result from :func:`solverkit.bench.run_benchmarks`: ``rows`` and ``seconds``, or
+        ``error``.
+    quick : bool
+        Whether the suite ran in its quick version (written into the section).
+    command : str
+        The command line, recorded in the section.
+
+    Returns
+    -------
+    Path
+        ``DIR/report.md``.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    state = load_state(out)
+    old = state["suites"].get(bench.name)
+    if old:  # its figures are redrawn below; stale ones must not linger
+        for figure in old.get("figures", []):
+            (out / figure).unlink(missing_ok=True)
+    section = _section(bench, suite, quick, command)
+    if "rows" in suite:
+        figure_dir = out / suite_dirname(bench.name)
+        files, errors = _reportfig.draw(bench, list(suite["rows"]), figure_dir)
+        section["figures"] = [f.relative_to(out).as_posix() for f in files]
+        section["figure_errors"] = errors
+    state["suites"][bench.name] = section
+    return _save(out, state)
+
+
+def load_state(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The report's state from ``DIR/report.json``; an empty state when there is none.
+
+    Raises
+    ------
+    ValueError
+        When ``report.json`` exists but is not a solverkit report of a known format
+        (it is never silently overwritten).
+    """
+    path = Path(directory) / STATE_FILE
+    if not path.exists():
+        return {"format": REPORT_FORMAT, "suites": {}}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); move it away to start a new "
+                         "report") from exc
+    if not isinstance(state, dict) or state.get("format") != REPORT_FORMAT:
+        raise ValueError(f"{path} is not a solverkit report of format {REPORT_FORMAT}; move it "
+                         "away to start a new report")
+    return state
+
+
+def suite_dirname(name: str) -> str:
+    """The sub-directory holding a suite's figures (the suite name, made path-safe)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "_"
+
+
+def _section(bench: Benchmark, suite: Mapping[str, Any], quick: bool,
+             command: str) -> dict[str, Any]:
+    """A suite's section: what ran, where, with which versions and settings, and its rows."""
+    section: dict[str, Any] = {
+        "description": bench.description,
+        "reference": bench.reference,
+        "metrics": list(bench.metrics),
+        "ratios": list(bench.ratios),
+        "mode": "quick" if quick else "full",
+        "command": command,
+        "seconds": suite.get("seconds"),
+        "machine": machine_info(),
+        "versions": _versions(bench),
+        "settings": _settings(suite.get("rows", [])),
+        "figures": [],
+        "figure_errors": [],
+    }
+    if "error" in suite:
+        section["error"] = str(suite["error"])
+    else:
+        # JSON round trip now: numpy scalars and arrays become plain values in the state
+        section["rows"] = json.loads(json.dumps(list(suite["rows"]), default=_jsonable))
+    return section
+
+
+def _versions(bench: Benchmark) -> dict[str, str]:
+    """Versions of the core packages and of the distribution that defines the suite."""
+    found = {name: v for name in _CORE_PACKAGES if (v := _version(name))}
+    package = (getattr(bench.run, "__module__", None) or "").split(".")[0]
+    for dist in _packages_distributions().get(package, []):
+        if version := _version(dist):
+            found[dist] = version
+            break
+    return found
+
+
+# Cached: scanning the installed distributions takes ~0.1-0.5 s, and nothing is installed
+# while a benchmark run is going on.
+@functools.cache
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def _packages_distributions() -> Mapping[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def _settings(rows: Any) -> dict[str, str]:
+    """What else shapes the numbers: seeds found in the rows, SOLVERKIT_* and hash-seed env."""
+    settings = {k: v for k, v in sorted(os.environ.items())
+                if k.startswith("SOLVERKIT_") or k == "PYTHONHASHSEED"}
+    seeds = sorted({str(r[key]) for r in rows for key in ("seed", "seeds") if key in r})
+    if seeds:
+        settings["seeds (from the rows)"] = ", ".join(seeds)
+    return settings
+
+
+def _save(out: Path, state: dict[str, Any]) -> Path:
+    """Write ``report.json`` and ``report.md`` (each via a temporary file, then rename)."""
+    state["updated"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    _write_atomic(out / STATE_FILE, json.dumps(state, indent=1, default=_jsonable))
+    path = out / MARKDOWN_FILE
+    _write_atomic(path, render_markdown(state))
+    return path
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# -- rendering -------------------------------------------------------------------------------
+def render_markdown(state: Mapping[str, Any]) -> str:
+    """``report.md`` from the state: an overview table, then one section per suite."""
+    suites = state["suites"]
+    names = sorted(suites, key=lambda n: (n != "core", n))
+    modes = {suites[n]["mode"] for n in names}
+    lines = ["# solverkit benchmark report", ""]
+    if modes == {"quick"}:
+        lines += ["**Quick runs only**: every section comes from the short version of its suite "
+                  "(`--quick`), made to check that things work, not to measure. The numbers the "
+                  "plugin READMEs quote come from full runs.", ""]
+    elif "quick" in modes:
+        lines += ["**Mixed**: some sections come from quick runs (`--quick`, the short version "
+                  "of a suite); the *mode* column says which.", ""]
+    lines += ["Written by `solverkit bench --report DIR`, which replaces the sections of the "
+              "suites it runs and keeps the others. Each section records its own command, "
+              "machine and versions. Ratio columns (`metric/ref`) divide by the suite's reference "
+              "solver on the same case in the same run; read ratios rather than absolute times "
+              "on a shared machine.", ""]
+    if not names:
+        return "\n".join(lines + ["No suite has been run into this report yet.", ""])
+    lines += ["| suite | mode | finished | seconds | status |", "|---|---|---|---|---|"]
+    for name in names:
+        s = suites[name]
+        status = "failed" if "error" in s else f"ok, {len(s.get('rows', []))} rows"
+        if s.get("figure_errors"):
+            status += f", {len(s['figure_errors'])} figure(s) failed"
+        seconds = f"{s['seconds']:.1f}" if isinstance(s.get("seconds"), float) else "-"
+        lines.append(f"| [{name}](#{_anchor(name)}) | {s['mode']} | {s['machine'].get('date')} "
+                     f"| {seconds} | {status} |")
+    lines.append("")
+    for name in names:
+        lines += _suite_markdown(name, suites[name])
+    return "\n".join(lines)
+
+
+def _suite_markdown(name: str, s: Mapping[str, Any]) -> list[str]:
+    machine = s["machine"]
+    lines = [f"## {name}", ""]
+    if s.get("description"):
+        lines += [_cell(s["description"]), ""]
+    lines += [f"- **Run:** {s['mode']}, `{s['command']}`, finished {machine.get('date')}"
+              + (f", {s['seconds']:.1f} s" if isinstance(s.get("seconds"), float) else ""),
+              f"- **Machine:** {machine.get('platform')}, {machine.get('cpus')} CPUs, load "
+              f"average {machine.get('load_average') or '-'}, Python {machine.get('python')}, "
+              f"BLAS threads {machine.get('blas_threads') or 'not pinned'}",
+              "- **Versions:** " + ", ".join(f"{k} {v}" for k, v in s["versions"].items())]
+    if s.get("settings"):
+        lines.append("- **Settings:** " + ", ".join(f"`{k}={v}`" if " " not in k else f"{k}: {v}"
+                                                    for k, v in s["settings"].items()))
+    lines.append("")
+    if "error" in s:
+        return lines + [f"**The suite failed:** `{s['error']}`", ""]
+    rows: list[Row] = s["rows"]
+    columns = table_columns(s["metrics"], s["ratios"], s["reference"], rows)
+    lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(_fmt(row.get(c))) for c in columns) + " |" for row in rows]
+    lines.append("")
+    if s["reference"]:
+        lines += [f"Ratios are against `{s['reference']}` on the same case in the same run.", ""]
+    notes = list(dict.fromkeys(str(r["notes"]) for r in rows if r.get("notes")))
+    lines += [f"- note: {_cell(n)}" for n in notes] + ([""] if notes else [])
+    for figure in s.get("figures", []):
+        lines += [f"![{name}: {Path(figure).stem}]({figure})", ""]
+    for error in s.get("figure_errors", []):
+        lines += [f"*Figure not drawn:* {_cell(error)}", ""]
     return lines
 
 
-def _figures(plt: Any, bench: Benchmark, rows: list[Row], out: Path) -> list[Path]:
-    paths: list[Path] = []
-    if bench.reference and bench.ratios and any(
-            isinstance(r.get(f"{bench.ratios[0]}/ref"), (int, float)) for r in rows):
-        paths.append(_ratio_chart(plt, bench, rows, out))
-    if bench.figures is not None:
-        paths += [Path(p) for p in bench.figures(rows, out)]
-    return paths
+def _anchor(heading: str) -> str:
+    """The anchor GitHub and MyST give a heading (lower case, punctuation dropped, - for space)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def _ratio_chart(plt: Any, bench: Benchmark, rows: list[Row], out: Path) -> Path:
-    """Grouped bars of the first ratio metric per case and solver (log scale)."""
-    metric = f"{bench.ratios[0]}/ref"
-    rows = [r for r in rows if isinstance(r.get(metric), (int, float))]  # drop note rows
-    cases = list(dict.fromkeys(r["case"] for r in rows))
-    solvers = list(dict.fromkeys(r["solver"] for r in rows))
-    width = 0.8 / max(1, len(solvers))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(cases) + 2), 3.6))
-    for i, solver in enumerate(solvers):
-        values = [next((r.get(metric) for r in rows if r["case"] == c and r["solver"] == solver),
-                       None) for c in cases]
-        xs = [j + i * width for j, v in enumerate(values) if isinstance(v, (int, float))]
-        ys = [v for v in values if isinstance(v, (int, float))]
-        ax.bar(xs, ys, width=width, label=solver)
-    ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set_yscale("log")
-    ax.set_xticks([j + width * (len(solvers) - 1) / 2 for j in range(len(cases))])
-    ax.set_xticklabels(cases, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel(f"{metric} ({bench.reference} = 1)")
-    ax.set_title(f"{bench.name}: {metric}")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = out / f"{bench.name}-ratios.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
-
-
-def _distributions() -> list[tuple[str, str]]:
-    wanted = ("solverkit", "scipy", "cvxpy", "pluggy", "matplotlib")
-    found = []
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and (name in wanted or name.startswith("solverkit-")):
-            found.append((name, dist.version))
-    return sorted(set(found))
+def _cell(text: str) -> str:
+    """Escape what would end a Markdown table cell or line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -76,19 +76,33 @@ def test_bench_runs_registered_suites_with_pinned_blas(tmp_path):
     assert "core" in listing.stdout and "example" in listing.stdout
 
 
-def test_bench_report_writes_markdown_with_tables_and_machine(tmp_path):
+def test_bench_report_writes_markdown_with_tables_machine_and_versions(tmp_path):
     out = run_cli("bench", "example", "--full", "--report", str(tmp_path / "rep"))
     assert out.returncode == 0, out.stderr
     text = (tmp_path / "rep" / "report.md").read_text()
-    assert "## example" in text and "| case | solver |" in text and "| python |" in text
+    assert "## example" in text and "| case | solver |" in text and "**Machine:**" in text
     assert "solverkit bench example --full --report" in text
+    assert "solverkit-example 1.2.3" in text  # the suite's own distribution and version
+    assert "BLAS threads 1" in text
 
 
-def test_bench_report_draws_ratio_chart_when_matplotlib_is_installed(tmp_path):
-    import pytest
-
-    pytest.importorskip("matplotlib")  # optional: installed in the `all` env, not in `core`
-    out = run_cli("bench", "example", "--quick", "--report", str(tmp_path / "rep"))
+def test_bench_report_draws_ratio_chart_and_merges_reruns(tmp_path):
+    rep = tmp_path / "rep"
+    out = run_cli("bench", "example", "--quick", "--report", str(rep))
     assert out.returncode == 0, out.stderr
-    assert (tmp_path / "rep" / "example-ratios.png").stat().st_size > 0
-    assert "![example](example-ratios.png)" in (tmp_path / "rep" / "report.md").read_text()
+    assert (rep / "example" / "example-ratios.png").stat().st_size > 0
+    text = (rep / "report.md").read_text()
+    assert "](example/example-ratios.png)" in text and "**Quick runs only**" in text
+    out = run_cli("bench", "example", "--full", "--report", str(rep))
+    assert out.returncode == 0, out.stderr
+    state = json.loads((rep / "report.json").read_text())
+    assert list(state["suites"]) == ["example"] and state["suites"]["example"]["mode"] == "full"
+    assert "**Quick runs only**" not in (rep / "report.md").read_text()
+
+
+def test_bench_report_refuses_a_foreign_report_json_before_running(tmp_path):
+    (tmp_path / "report.json").write_text('{"something": "else"}')
+    out = run_cli("bench", "example", "--quick", "--report", str(tmp_path))
+    assert out.returncode == 1 and "not a solverkit report" in out.stderr
+    assert "== example" not in out.stdout  # nothing ran
+    assert (tmp_path / "report.json").read_text() == '{"something": "else"}'
