@@ -48,8 +48,10 @@ class Benchmark:
         One line shown above the table.
     figures : callable, optional
         ``figures(rows, directory) -> list of PNG paths`` for ``--report``
-        (performance profiles, error-vs-budget, ...). Called only when
-        matplotlib is installed.
+        (performance profiles, error-vs-budget, ...), drawn from a copy of the
+        rows into ``directory`` (the suite's own folder of the report). Called
+        only when matplotlib is installed; an exception is written into the
+        report as a note, it does not stop the report.
     """
 
     name: str

@@ -2,8 +2,10 @@
 
 Each page shows the solver's summary, the paper it implements, the problem kinds it accepts,
 its capability flags, when to pick it, its options table (from the ``Options`` dataclass: name,
-type, default, and the description from the dataclass's numpydoc ``Parameters`` section) and the
-benchmark section of its plugin's README.
+type, default, and the description from the dataclass's numpydoc ``Parameters`` section), the
+benchmark section of its plugin's README, and its plugin's benchmark figures: the committed ones
+and those of the latest committed report (see ``benchfigures``). Also writes the "Benchmark
+report" page.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ import dataclasses
 import typing
 from pathlib import Path
 
+import benchfigures
+from sphinx.util import logging
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_START, BENCH_END = "<!-- benchmark-start -->", "<!-- benchmark-end -->"
+logger = logging.getLogger(__name__)
 
 
 def option_rows(options_cls: type) -> list[tuple[str, str, str, str]]:
@@ -63,7 +69,8 @@ def benchmark_section(info) -> str:
     return text.split(BENCH_START, 1)[1].split(BENCH_END, 1)[0].strip()
 
 
-def solver_page(info) -> str:
+def solver_page(info, figures: benchfigures.PluginFigures | None = None,
+                page_dir: Path | None = None) -> str:
     cls = info.cls
     caps = [flag for flag, on in cls.capabilities().items() if on] or ["none"]
     lines = [f"# `{info.name}`", "", cls.summary, "",
@@ -87,9 +94,21 @@ def solver_page(info) -> str:
     lines += ["", "## Usage", "", "```python", "import solverkit as sk",
               f"res = sk.solve(problem, method={info.name!r})", "```", ""]
     bench = benchmark_section(info)
+    shown = figures is not None and (figures.committed or figures.report)
+    if bench or shown:
+        lines += ["## Benchmark", ""]
     if bench:
-        lines += ["## Benchmark", "", f"From the `{info.distribution}` README:", "", bench, ""]
+        lines += [f"From the `{info.distribution}` README:", "", bench, ""]
+    if shown:
+        lines += benchfigures.figures_markdown(figures, page_dir)
     return "\n".join(lines)
+
+
+def plugin_suites() -> dict[str, list[str]]:
+    """Benchmark suite names by plugin name, from the registry."""
+    from solverkit.registry import get_registry
+
+    return {name: list(p.benchmarks) for name, p in get_registry().plugins.items()}
 
 
 def generate(app) -> None:
@@ -100,9 +119,18 @@ def generate(app) -> None:
     for stale in out.glob("*.md"):  # pages of solvers no longer installed
         stale.unlink()
     infos = solverkit.solvers()
+    suites = plugin_suites()
+    all_suites = [s for names in suites.values() for s in names]
+    by_plugin: dict[str, benchfigures.PluginFigures] = {}
     names = []
     for info in infos:
-        (out / f"{info.name}.md").write_text(solver_page(info), encoding="utf-8")
+        if info.plugin not in by_plugin:
+            by_plugin[info.plugin] = benchfigures.plugin_figures(
+                suites.get(info.plugin, []), all_suites, benchmark_section(info))
+            for problem in by_plugin[info.plugin].problems:  # drift: an error under -W
+                logger.warning(f"{info.distribution}: {problem}")
+        page = solver_page(info, by_plugin[info.plugin], out)
+        (out / f"{info.name}.md").write_text(page, encoding="utf-8")
         names.append(info.name)
     index = ["# Solvers", "", "Generated from the installed solver classes.", "",
              "| solver | kinds | plugin | summary |", "|---|---|---|---|"]
@@ -110,6 +138,7 @@ def generate(app) -> None:
               f"{i.summary} |" for i in infos]
     index += ["", "```{toctree}", ":hidden:", "", *names, "```", ""]
     (out / "index.md").write_text("\n".join(index), encoding="utf-8")
+    benchfigures.report_page(Path(app.srcdir))
 
 
 def setup(app):
