@@ -29,7 +29,8 @@ from typing import Any
 from . import _reportfig
 from .bench import Benchmark, Row, _fmt, _jsonable, machine_info, table_columns
 
-__all__ = ["write_report", "merge_suite", "load_state", "render_markdown", "REPORT_FORMAT"]
+__all__ = ["write_report", "merge_suite", "load_state", "render_markdown", "rerender",
+           "REPORT_FORMAT"]
 
 REPORT_FORMAT = 1
 STATE_FILE = "report.json"
@@ -128,6 +129,19 @@ def load_state(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise ValueError(f"{path} is not a solverkit report of format {REPORT_FORMAT}; move it "
                          "away to start a new report")
     return state
+
+
+def rerender(directory: str | os.PathLike[str]) -> Path:
+    """Write ``DIR/report.md`` again from ``DIR/report.json`` (after a change of the layout).
+
+    Also ``python -m solverkit.report DIR``. Nothing is run and no figure is redrawn.
+    """
+    out = Path(directory)
+    if not (out / STATE_FILE).is_file():
+        raise FileNotFoundError(f"{out / STATE_FILE} does not exist: nothing to render")
+    path = out / MARKDOWN_FILE
+    _write_atomic(path, render_markdown(load_state(out)))
+    return path
 
 
 def suite_dirname(name: str) -> str:
@@ -288,3 +302,11 @@ def _anchor(heading: str) -> str:
 def _cell(text: str) -> str:
     """Escape what would end a Markdown table cell or line."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m solverkit.report DIR
+    import sys
+
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m solverkit.report DIR  (re-renders DIR/report.md)")
+    print(f"written {rerender(sys.argv[1])}")

@@ -37,7 +37,8 @@ def test_mentioned_pngs_skip_code_blocks():
 def test_committed_report_is_consistent_and_self_contained():
     state = json.loads((REPORT / "report.json").read_text(encoding="utf-8"))
     text = (REPORT / "report.md").read_text(encoding="utf-8")
-    assert text == render_markdown(state), "report.md was edited by hand or is stale"
+    assert text == render_markdown(state), ("report.md was edited by hand or its layout is "
+                                            "stale: python -m solverkit.report " + str(REPORT))
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     listed = [f for s in state["suites"].values() for f in s.get("figures", [])]
     assert sorted(images) == sorted(listed)

@@ -204,3 +204,12 @@ def test_write_report_merges_a_whole_run_and_on_suite_sees_each_suite(tmp_path):
 
 def test_an_empty_directory_renders_an_empty_report():
     assert "No suite has been run" in report.render_markdown({"format": 1, "suites": {}})
+
+
+def test_rerender_rewrites_the_markdown_from_the_state_only(tmp_path):
+    _merge(tmp_path, _bench("alpha", _rows(0.5)))
+    expected = (tmp_path / "report.md").read_text()
+    (tmp_path / "report.md").write_text("edited by hand")
+    assert report.rerender(tmp_path).read_text() == expected
+    with pytest.raises(FileNotFoundError, match="nothing to render"):
+        report.rerender(tmp_path / "empty")
