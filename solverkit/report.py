@@ -64,7 +64,8 @@ def write_report(report: Mapping[str, Any], benchmarks: Mapping[str, Benchmark],
         path = merge_suite(directory, benchmarks[name], suite, quick=bool(report["quick"]),
                            command=command)
     if not report["suites"]:
-        _save(Path(directory), load_state(directory))
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        path = _save(Path(directory), load_state(directory))
     return path
 
 
@@ -97,7 +98,9 @@ def merge_suite(directory: str | os.PathLike[str], bench: Benchmark, suite: Mapp
     old = state["suites"].get(bench.name)
     if old:  # its figures are redrawn below; stale ones must not linger
         for figure in old.get("figures", []):
-            (out / figure).unlink(missing_ok=True)
+            stale = (out / figure).resolve()
+            if stale.is_relative_to(out.resolve()):  # never delete outside the report
+                stale.unlink(missing_ok=True)
     section = _section(bench, suite, quick, command)
     if "rows" in suite:
         figure_dir = out / suite_dirname(bench.name)
