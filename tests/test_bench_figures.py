@@ -53,3 +53,16 @@ def test_every_committed_results_figure_belongs_to_a_registered_suite():
                if benchfigures.suite_of(p.name, suites) is None]
     assert not orphans, (f"{orphans}: name them <suite>-<what>.png so the solver pages of the "
                          "suite's plugin show them")
+
+
+def test_plugin_figures_finds_committed_and_report_figures_and_flags_missing_names():
+    found = benchfigures.plugin_figures(
+        ["alsketch-c1", "alsketch-c3"], ["alsketch-c1", "alsketch-c3", "tucker"],
+        "Profile: `alsketch-c1-profile.png`; old plot `alsketch-c1-gone.png`.")
+    assert [p.name for p in found.committed] == ["alsketch-c1-profile.png"]
+    assert sorted(found.report) == ["alsketch-c1", "alsketch-c3"]
+    assert len(found.problems) == 1 and "alsketch-c1-gone.png" in found.problems[0]
+    page = "\n".join(benchfigures.figures_markdown(found, ROOT / "docs" / "solvers"))
+    assert "](../../benchmarks/results/alsketch-c1-profile.png)" in page
+    assert "](../../benchmarks/results/report/alsketch-c1/alsketch-c1-profile.png)" in page
+    assert "](../benchmark-report.md#alsketch-c3): quick run" in page

@@ -57,7 +57,7 @@ def plugin_figures(own_suites: list[str], all_suites: list[str], section: str) -
         path = ROOT / name if "/" in name else RESULTS / name
         if not path.is_file():
             found.problems.append(f"the README benchmark section names {name}, which is not "
-                                  f"committed under {path.parent.relative_to(ROOT)}/")
+                                  f"committed as {_rel(path, ROOT)}")
         elif path not in found.committed:
             found.committed.append(path)
     state = load_report()
