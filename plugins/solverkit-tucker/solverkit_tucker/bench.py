@@ -26,6 +26,7 @@ import numpy as np
 from solverkit.bench import Benchmark, median_time
 
 from . import data
+from .plot import error_vs_budget_figure
 
 __all__ = ["BENCHMARKS", "tensors", "run_tucker", "run_spectra", "run_search"]
 
@@ -240,6 +241,7 @@ BENCHMARKS = [
     Benchmark(
         name="tucker", run=run_tucker, reference="tucker-greedy",
         metrics=("rre", "time", "t_select", "hooi", "util"), ratios=("rre", "time", "t_select"),
+        figures=error_vs_budget_figure,
         description="Tucker core shape under a budget: squared RRE (HOOI 20 sweeps, seed 0); "
                     "time = s per budget incl. HOOI fits, t_select = spectra share + search "
                     "(greedy: its HOOI fits); 'sweep' rows cover all budgets",
