@@ -1,4 +1,4 @@
-"""The solverkit solvers for ``TuckerRank`` problems.
+"""The solverkit solvers for ``TuckerRank`` problems (``tucker-shape`` is in :mod:`.shape`).
 
 Every solver loops over the problem's budgets (one budget, or a sweep that
 pays for the spectra once), reports once per budget and returns, per budget,
@@ -29,8 +29,8 @@ from .search import (
 from .spectra import Spectra, spectra_of
 
 __all__ = [
-    "TuckerShape", "TuckerPacking", "TuckerGreedy", "TuckerGreedySV", "TuckerExhaustive",
-    "EvalOptions", "ShapeOptions", "PackingOptions", "GreedySVOptions", "ExhaustiveOptions",
+    "TuckerPacking", "TuckerGreedy", "TuckerGreedySV", "TuckerExhaustive",
+    "EvalOptions", "PackingOptions", "GreedySVOptions", "ExhaustiveOptions",
     "TrueGreedyOptions", "TTShape", "TTOptions",
 ]
 
@@ -471,6 +471,3 @@ class TTShape(Solver):
         return progress.result(nit=len(records), nfev=len(records) if options.evaluate else 0,
                                extra=extra, **fields)
 
-
-# tucker-shape lives in its own module (it has two scoring paths); re-exported here.
-from .shape import ShapeOptions, TuckerShape  # noqa: E402
