@@ -90,22 +90,27 @@ def reconstruct(core: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
 def _leading_left(a: np.ndarray, r: int) -> np.ndarray:
     """The ``r`` leading left singular vectors of a matrix.
 
-    A wide matrix (the usual case: ``I_n`` rows against the product of the
-    other ranks) goes through its small Gram matrix and a symmetric
-    eigensolver, several times cheaper than an SVD; the leading subspace is
-    what HOOI needs, and its error is second order in the Gram's round-off.
+    Computed from the smaller Gram matrix and a symmetric eigensolver, several
+    times cheaper than an SVD for the small, very unbalanced matrices of HOOI
+    (``I_n`` rows against the product of the other ranks). The leading
+    subspace is what HOOI needs, and its error is second order in the Gram's
+    round-off.
     """
-    if a.shape[0] <= a.shape[1]:
-        lam, vec = np.linalg.eigh(a @ a.T)
+    rows, cols = a.shape
+    if rows <= cols:
+        vec = np.linalg.eigh(a @ a.T)[1]
         # Ascending order: the leading r vectors are the last ones. A square Gram has a full
         # orthonormal eigenbasis, so rank deficiency needs no completion here.
         return np.ascontiguousarray(vec[:, ::-1][:, :r])
-    u = np.linalg.svd(a, full_matrices=False)[0]
-    if u.shape[1] >= r:
-        return np.ascontiguousarray(u[:, :r])
-    # Fewer columns than asked (rank-deficient unfolding): complete the basis.
-    extra = np.linalg.qr(np.concatenate([u, np.eye(a.shape[0])], axis=1))[0]
-    return np.ascontiguousarray(extra[:, :r])
+    lam, vec = np.linalg.eigh(a.T @ a)
+    lam, vec = lam[::-1], vec[:, ::-1]
+    keep = int(np.sum(lam[: min(r, cols)] > max(lam[0], 0.0) * 1e-12)) if cols else 0
+    # u = a v / sigma spans the leading subspace; QR restores exact orthonormality and,
+    # when fewer columns than asked are nonzero, completes the basis.
+    u = a @ vec[:, :keep] / np.sqrt(lam[:keep])
+    if keep < r:
+        u = np.concatenate([u, np.eye(rows)], axis=1)
+    return np.ascontiguousarray(np.linalg.qr(u)[0][:, :r])
 
 
 def _fit(x: np.ndarray, total: float, core: np.ndarray, factors: list[np.ndarray],

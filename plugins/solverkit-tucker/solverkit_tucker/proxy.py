@@ -132,21 +132,24 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
         return _best_of(table, budget, fallback())[:k]
     first = [m for m in range(n_modes) if m != last]
     pool: list[tuple[float, int, tuple[int, ...]]] = []
-    # Chunk over the first mode's rank to bound memory.
     rest_caps = [caps[m] for m in first[1:]]
     i_last = shape[last]
     grids = np.meshgrid(*[np.arange(1, c + 1, dtype=np.int64) for c in rest_caps],
                         indexing="ij") if rest_caps else []
     rest = np.stack([g.ravel() for g in grids], axis=1) if grids else np.ones((1, 0), np.int64)
     weights = np.asarray([shape[m] for m in first], dtype=np.int64)
-    for r0 in range(1, caps[first[0]] + 1):
-        prefix = np.concatenate([np.full((len(rest), 1), r0, dtype=np.int64), rest], axis=1)
+    # Chunks of consecutive first-mode ranks, about a million prefixes each (bounded memory).
+    step = max(1, 1_000_000 // max(len(rest), 1))
+    for lo in range(1, caps[first[0]] + 1, step):
+        r0 = np.arange(lo, min(lo + step, caps[first[0]] + 1), dtype=np.int64)
+        prefix = np.concatenate([np.repeat(r0, len(rest))[:, None],
+                                 np.tile(rest, (len(r0), 1))], axis=1)
         prod = np.prod(prefix, axis=1)
         lin = prefix @ weights
         r_last = np.minimum((budget - lin) // (prod + i_last), caps[last])
         ok = r_last >= 1
         if not ok.any():
-            break  # a larger first rank only costs more
+            break  # larger first ranks only cost more
         prefix, r_last, prod, lin = prefix[ok], r_last[ok], prod[ok], lin[ok]
         index = [np.empty(0, np.int64)] * n_modes
         for j, m in enumerate(first):
