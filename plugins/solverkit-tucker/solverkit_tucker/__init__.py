@@ -11,10 +11,11 @@ Solvers (``solverkit.solve(TuckerRank(X, budget), method=...)``):
 from .hooi import TuckerFit, hooi, reconstruct, st_hosvd
 from .proxy import HosvdTable, WarmFitter, best_on_table, hosvd_table
 from .search import exact_shape, exhaustive_shape, greedy_shape, tucker_size
+from .sparse import coo_spectra
 from .spectra import Spectra, mode_spectra, spectra_of
 
 __version__ = "0.1.0"
 
 __all__ = ["Spectra", "mode_spectra", "spectra_of", "TuckerFit", "hooi", "st_hosvd",
            "reconstruct", "exact_shape", "exhaustive_shape", "greedy_shape", "tucker_size",
-           "HosvdTable", "hosvd_table", "best_on_table", "WarmFitter"]
+           "HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "coo_spectra"]
