@@ -11,6 +11,7 @@ squared (``rre``, the paper's metric) and not squared (``rre_sqrt``).
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -52,8 +53,9 @@ def _mode_dot_t(x: np.ndarray, u: np.ndarray, mode: int) -> np.ndarray:
     the product is one (batched) matrix product that never transposes or
     copies the big tensor; the result is C-contiguous again.
     """
-    x = np.ascontiguousarray(x)
-    a = int(np.prod(x.shape[:mode], dtype=np.int64))
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    a = math.prod(x.shape[:mode])  # Python ints: exact, and cheaper than np.prod here
     i, r = u.shape
     b = x.size // (a * i) if x.size else 0
     out_shape = x.shape[:mode] + (r,) + x.shape[mode + 1:]

@@ -233,8 +233,8 @@ class WarmFitter:
         self.table = table
         self.n_iter = n_iter
         self.tol = tol
-        self.screened: dict[tuple[int, ...], TuckerFit] = {}
-        self.fitted: dict[tuple[int, ...], TuckerFit] = {}
+        # shape -> (compressed-space fit so far, finished: converged or at the sweep cap)
+        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool]] = {}
         self.solves = self.sweeps = self.hits = 0
         self.seconds = 0.0
 
@@ -275,34 +275,34 @@ class WarmFitter:
             return TuckerFit(fit.ranks, core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
         return TuckerFit(fit.ranks, fit.core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
 
+    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None) -> TuckerFit:
+        """Run ``ranks``' fit up to ``sweeps`` sweeps in all (None: to ``tol`` / ``n_iter``).
+
+        A shape's fit is kept and continued, so screening, a tie-break and the
+        final refinement of one shape never repeat a sweep.
+        """
+        ranks = tuple(int(r) for r in ranks)
+        target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
+        state = self.states.get(ranks)
+        if state is not None and (state[1] or state[0].n_iter >= target):
+            self.hits += 1
+            return self._lift(state[0])
+        cur = self._run(ranks, None, 1, 0.0) if state is None else state[0]
+        if cur.n_iter < target:
+            # Partial runs do exactly their sweeps; the final one stops at the tolerance.
+            tol = self.tol * max(cur.rre, 1e-300) if sweeps is None else 0.0
+            more = self._run(ranks, cur.factors, target - cur.n_iter, tol)
+            spent = cur.n_iter + more.n_iter
+            # HOOI is monotone up to round-off: keep the better model either way.
+            cur = dataclasses.replace(more if more.rre <= cur.rre else cur, n_iter=spent)
+        done = sweeps is None or cur.n_iter >= self.n_iter
+        self.states[ranks] = (cur, done)
+        return self._lift(cur)
+
     def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
         """One HOOI sweep from the T-HOSVD factors of ``ranks`` (error against ``X``)."""
-        ranks = tuple(int(r) for r in ranks)
-        done = self.fitted.get(ranks) or self.screened.get(ranks)
-        if done is not None:
-            self.hits += 1
-            return self._lift(done)
-        out = self._run(ranks, None, 1, 0.0)
-        self.screened[ranks] = out
-        return self._lift(out)
+        return self.advance(ranks, 1)
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """The refined fit of ``ranks`` (continuing its screened sweep when there is one)."""
-        ranks = tuple(int(r) for r in ranks)
-        done = self.fitted.get(ranks)
-        if done is not None:
-            self.hits += 1
-            return self._lift(done)
-        first = self.screened.get(ranks)
-        if first is None:
-            first = self._run(ranks, None, 1, 0.0)
-        out = first
-        if self.n_iter > 1:
-            more = self._run(ranks, first.factors, self.n_iter - 1,
-                             self.tol * max(first.rre, 1e-300))
-            if more.rre <= first.rre:  # HOOI is monotone up to round-off: keep the better
-                # A continued run's first sweep is the second overall.
-                out = TuckerFit(more.ranks, more.core, more.factors, more.rre, more.rre_sqrt,
-                                first.n_iter + more.n_iter)
-        self.fitted[ranks] = out
-        return self._lift(out)
+        """The refined fit of ``ranks`` (continuing whatever was run for it before)."""
+        return self.advance(ranks, None)

@@ -5,8 +5,8 @@ Two ways to score candidate shapes (option ``score``):
 * ``"hosvd"`` (default): the spectra come with their leading singular
   vectors, which give the exact truncated-HOSVD error of every shape at once
   (:mod:`.proxy`). Per budget the best few maximal shapes on that table are
-  screened with one warm-started HOOI sweep each, and only the winner (and
-  any shape within 1% of it) is refined -- from its T-HOSVD start, to a
+  screened with one warm-started HOOI sweep each (close calls, within 1%, get
+  3 sweeps), and only the winner is refined -- from its T-HOSVD start, to a
   relative tolerance, in the subspace of its leading singular vectors. The
   cost is a few cheap sweeps per budget instead of 20-sweep random-start fits.
 * ``"hooi"``: the exact optimum of the paper's surrogate ``sum_n Tail_n`` plus
@@ -36,10 +36,12 @@ from .search import (
 )
 from .solvers import EvalOptions, _BudgetSolver, _finish, _positive_int, _spectra
 
-__all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN"]
+__all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN", "TIE_SWEEPS"]
 
-#: Screened shapes whose one-sweep error is within this fraction of the best are all refined.
+#: Screened shapes whose one-sweep error is within this fraction of the best are close calls:
+#: each gets TIE_SWEEPS sweeps in all before the winner is chosen and refined.
 REFINE_MARGIN = 0.01
+TIE_SWEEPS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,20 +143,24 @@ class TuckerShape(_BudgetSolver):
     @staticmethod
     def _refine(shapes: list[tuple[int, ...]], screened: list[Any], warm: WarmFitter,
                 paper: Evaluator | None) -> tuple[tuple[int, ...], Any]:
-        """Refine the best screened shape and any within ``REFINE_MARGIN`` of it; keep the best.
+        """Pick among the screened shapes and refine the winner.
 
         One sweep does not always settle close calls (HOOI moves most at low
-        ranks), so near-ties are refined too. Ties go to the better table value.
+        ranks), so the shapes within ``REFINE_MARGIN`` of the best screened
+        error get ``TIE_SWEEPS`` sweeps in all before the winner is chosen and
+        refined. Ties go to the better table value.
         """
-        if not screened:
-            close = [0]
-        else:
+        best = 0
+        if screened:
             top = min(f.rre for f in screened)
             close = [j for j, f in enumerate(screened) if f.rre <= top * (1 + REFINE_MARGIN)]
-        fits = {j: (warm.fit(shapes[j]) if paper is None else paper.fit(shapes[j]))
-                for j in close}
-        best = min(close, key=lambda j: (fits[j].rre, j))
-        return shapes[best], fits[best]
+            if len(close) > 1:
+                scores = {j: warm.advance(shapes[j], TIE_SWEEPS).rre for j in close}
+            else:
+                scores = {close[0]: top}
+            best = min(close, key=lambda j: (scores[j], j))
+        chosen = shapes[best]
+        return chosen, (warm.fit(chosen) if paper is None else paper.fit(chosen))
 
     def _solve_table(self, problem: TuckerRank, options: ShapeOptions,
                      progress: Progress) -> Result:

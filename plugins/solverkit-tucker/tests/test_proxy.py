@@ -130,3 +130,14 @@ def test_paper_evaluation_of_the_chosen_shape():
 
     seed = int(np.random.default_rng(0).integers(2**31))
     assert res.fun == Evaluator(x, 20, "random", seed).fit(res.x).rre
+
+
+def test_warm_fits_continue_without_repeating_sweeps():
+    x = low_rank_plus_noise((15, 13, 11), (4, 3, 5), noise=0.2, seed=8)
+    warm = WarmFitter(x, _table(x), n_iter=20, tol=0.0)
+    one = warm.screen((4, 3, 5))
+    three = warm.advance((4, 3, 5), 3)
+    assert warm.sweeps == 3 and three.rre <= one.rre + 1e-15
+    full = warm.fit((4, 3, 5))
+    assert warm.sweeps == 20 and full.rre <= three.rre + 1e-15
+    assert warm.fit((4, 3, 5)).rre == full.rre and warm.sweeps == 20  # cached
