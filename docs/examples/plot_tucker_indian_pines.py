@@ -5,9 +5,10 @@ Tucker ranks for a hyperspectral cube under a size budget
 The Indian Pines image (145 x 145 pixels x 200 spectral bands, shipped inside
 tensorly's wheel) holds 4.2 million numbers. Given a budget on the number of
 parameters of a Tucker model (core plus factor matrices), ``tucker-shape``
-chooses the multilinear rank: the exact optimum of the paper's surrogate, then
-the best of at most five candidate shapes by their true Tucker error. One call
-sweeps all budgets; the singular values are computed once.
+chooses the multilinear rank: every shape is ranked by its exact truncated-HOSVD
+error (one table from the unfoldings' singular vectors), the best three are
+screened with one warm-started HOOI sweep and the winner is refined. One call
+sweeps all budgets; the singular vectors and the table are computed once.
 """
 
 import matplotlib.pyplot as plt

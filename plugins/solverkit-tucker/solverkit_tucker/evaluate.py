@@ -36,7 +36,8 @@ class Evaluator:
     """
 
     def __init__(self, tensor: np.ndarray, n_iter: int, init: str, seed: int) -> None:
-        self.tensor = tensor
+        # One C-contiguous float copy for all fits: every mode product then works on views.
+        self.tensor = np.ascontiguousarray(tensor, dtype=np.float64)
         self.n_iter = n_iter
         self.init = init
         self.seed = seed

@@ -5,13 +5,13 @@ import solverkit
 
 @solverkit.hookimpl
 def solverkit_register_solvers(register):
+    from .shape import TuckerShape
     from .solvers import (
         TTShape,
         TuckerExhaustive,
         TuckerGreedy,
         TuckerGreedySV,
         TuckerPacking,
-        TuckerShape,
     )
 
     for cls in (TuckerShape, TuckerPacking, TuckerGreedy, TuckerGreedySV, TuckerExhaustive,

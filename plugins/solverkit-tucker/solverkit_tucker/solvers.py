@@ -1,4 +1,4 @@
-"""The solverkit solvers for ``TuckerRank`` problems.
+"""The solverkit solvers for ``TuckerRank`` problems (``tucker-shape`` is in :mod:`.shape`).
 
 Every solver loops over the problem's budgets (one budget, or a sweep that
 pays for the spectra once), reports once per budget and returns, per budget,
@@ -23,18 +23,14 @@ from solverkit import Progress, Result, Solver, TuckerRank
 from .evaluate import Evaluator, budget_record, sweep_result_fields
 from .search import (
     SearchTimeout,
-    exact_shape,
     exhaustive_shape,
     greedy_shape,
-    minmax_shape,
-    neighbours,
-    powered,
 )
 from .spectra import Spectra, spectra_of
 
 __all__ = [
-    "TuckerShape", "TuckerPacking", "TuckerGreedy", "TuckerGreedySV", "TuckerExhaustive",
-    "EvalOptions", "ShapeOptions", "PackingOptions", "GreedySVOptions", "ExhaustiveOptions",
+    "TuckerPacking", "TuckerGreedy", "TuckerGreedySV", "TuckerExhaustive",
+    "EvalOptions", "PackingOptions", "GreedySVOptions", "ExhaustiveOptions",
     "TrueGreedyOptions", "TTShape", "TTOptions",
 ]
 
@@ -76,28 +72,6 @@ class EvalOptions:
         _positive_int("n_iter", self.n_iter, 1)
         if self.init not in ("random", "svd"):
             raise ValueError(f"init must be 'random' or 'svd', got {self.init!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class ShapeOptions(EvalOptions):
-    """Options of ``tucker-shape``.
-
-    Parameters
-    ----------
-    candidates : int
-        Shapes scored with HOOI per budget, 1..5 (default 5), in this order:
-        the exact optimum of the paper's surrogate ``sum_n Tail_n``, the exact
-        optima of ``sum_n Tail_n^2``, of the lower bound ``max_n Tail_n`` and of
-        ``sum_n Tail_n^3``, then the greedy shapes and the first optimum's
-        one-step neighbours (duplicates skipped). 1 returns the exact surrogate
-        optimum.
-    """
-
-    candidates: int = 5
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _positive_int("candidates", self.candidates, 1, 5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,11 +230,11 @@ class _BudgetSolver(Solver):
                        stopped, nit=len(records))
 
 
-def _spectra(problem: TuckerRank) -> Spectra:
+def _spectra(problem: TuckerRank, vectors: bool = False) -> Spectra:
     """Cached spectra; ranks above what the largest budget allows are never needed."""
     top, total = max(problem.budgets), sum(problem.shape)
     caps = tuple(int(max(1, min(i, (top - (total - i)) // (1 + i)))) for i in problem.shape)
-    return spectra_of(problem.tensor, caps)
+    return spectra_of(problem.tensor, caps, vectors=vectors)
 
 
 def _finish(progress: Progress, spec: Spectra, problem: TuckerRank,
@@ -279,36 +253,6 @@ def _finish(progress: Progress, spec: Spectra, problem: TuckerRank,
         extra["budgets"] = records
     fields = sweep_result_fields(records, single)
     return progress.result(nit=nit, nfev=ev.solves, extra=extra, **fields)
-
-
-class TuckerShape(_BudgetSolver):
-    """Exact surrogate optimum, then the best true error among <= 5 candidate shapes."""
-
-    name = "tucker-shape"
-    when_to_use = (
-        "The default for choosing Tucker ranks under a size budget: the exact optimum of the "
-        "paper's surrogate plus a few candidates scored by their true Tucker error; orders of "
-        "magnitude cheaper than the true-loss greedy at about the same error.")
-    Options = ShapeOptions
-    summary = ("Exact optimum of the spectral surrogate (Pareto DP over modes), then the lowest "
-               "HOOI error among <= 5 candidate shapes per budget")
-
-    def max_candidates(self, options: ShapeOptions) -> int:
-        return options.candidates if options.evaluate else 1
-
-    def candidates(self, spec, budget, options, progress):
-        best, value = exact_shape(spec, budget, time_check=progress.time_up)
-        cands = [best]
-        if options.evaluate and options.candidates > 1:
-            # The true loss lies between max_n Tail_n and sum_n Tail_n: score the exact optima
-            # of sum_n Tail_n^p for p = 2, inf (the lower bound) and 3 next, then the greedy
-            # shapes and the p = 1 optimum's neighbours.
-            cands.append(exact_shape(powered(spec, 2.0), budget, progress.time_up)[0])
-            cands.append(minmax_shape(spec, budget))
-            cands.append(exact_shape(powered(spec, 3.0), budget, progress.time_up)[0])
-            cands += [greedy_shape(spec, budget, True), greedy_shape(spec, budget, False)]
-            cands += neighbours(spec, best, budget)
-        return cands, {"surrogate_optimum": best}
 
 
 class TuckerPacking(_BudgetSolver):
@@ -436,7 +380,9 @@ class TuckerGreedy(Solver):
                                          solves=ev.solves - s1))
             if stopped:
                 break
-        return _finish(progress, spec, problem, records, t_spectra, 0.0, ev, stopped, nit)
+        result = _finish(progress, spec, problem, records, t_spectra, 0.0, ev, stopped, nit)
+        result.extra["hooi_sweeps"] = ev.solves * options.n_iter
+        return result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -524,3 +470,4 @@ class TTShape(Solver):
         fields = sweep_result_fields(records, single)
         return progress.result(nit=len(records), nfev=len(records) if options.evaluate else 0,
                                extra=extra, **fields)
+

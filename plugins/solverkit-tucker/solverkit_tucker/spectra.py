@@ -50,6 +50,12 @@ class Spectra:
         never chosen.
     seconds : float
         Wall time spent computing them.
+    vectors : tuple of ndarray or None
+        When asked for (``mode_spectra(..., vectors=True)``): ``vectors[n]``
+        holds orthonormal leading left singular vectors of ``X_(n)``
+        (``I_n x k_n`` with ``k_n`` the asked ``max_rank[n]``, or ``I_n``),
+        in the order of ``sigma2[n]``. They come from the same
+        eigendecomposition as the values, at no extra pass over the tensor.
     """
 
     shape: tuple[int, ...]
@@ -58,6 +64,7 @@ class Spectra:
     heads: tuple[np.ndarray, ...]
     known: tuple[int, ...]
     seconds: float = 0.0
+    vectors: tuple[np.ndarray, ...] | None = None
 
     @property
     def ndim(self) -> int:
@@ -90,20 +97,40 @@ def _unfold_gram(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
 
 
 def _randomized_top(x: np.ndarray, n: int, k: int, rng: np.random.Generator,
-                    power_iters: int = 4) -> np.ndarray:
-    """Top ``k`` squared singular values of ``X_(n)`` by a randomized range finder."""
+                    power_iters: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` squared singular values of ``X_(n)`` and their left vectors (randomized)."""
     i_n = x.shape[n]
     a = np.moveaxis(x, n, 0).reshape(i_n, -1)
     width = min(i_n, k + 10)
     q = np.linalg.qr(a @ rng.standard_normal((a.shape[1], width)))[0]
     for _ in range(power_iters):  # subspace iteration sharpens a slowly decaying spectrum
         q = np.linalg.qr(a @ (a.T @ q))[0]
-    s = np.linalg.svd(q.T @ a, compute_uv=False)
-    return (s[:k] ** 2)
+    u, s, _ = np.linalg.svd(q.T @ a, full_matrices=False)
+    return s[:k] ** 2, q @ u[:, :k]
+
+
+def _gram_eig(x: np.ndarray, n: int, k: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Eigenvalues of the smaller Gram of ``X_(n)`` (descending) and, when ``k`` is
+    given, ``k`` orthonormal leading left singular vectors of ``X_(n)``."""
+    gram, i_n = _unfold_gram(x, n)
+    if k is None:
+        return np.linalg.eigvalsh(gram)[::-1], None
+    lam, vec = np.linalg.eigh(gram)
+    lam, vec = lam[::-1], vec[:, ::-1]
+    if gram.shape[0] == i_n:
+        return lam, np.ascontiguousarray(vec[:, :k])
+    # The Gram is of the other side (I_n > J_n): U = X_(n) V / sigma for the nonzero
+    # values, completed to an orthonormal basis (the rest of the space has no energy).
+    unfolded = np.moveaxis(x, n, 0).reshape(i_n, -1)
+    keep = int(np.sum(lam[:k] > lam[0] * 1e-12)) if lam.size and lam[0] > 0 else 0
+    u = unfolded @ vec[:, :keep] / np.sqrt(lam[:keep])
+    if keep < k:
+        u = np.linalg.qr(np.concatenate([u, np.eye(i_n)], axis=1))[0][:, :k]
+    return lam, np.ascontiguousarray(u)
 
 
 def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
-                 seed: int = 0) -> Spectra:
+                 seed: int = 0, vectors: bool = False) -> Spectra:
     """Compute the squared spectra of every mode unfolding of ``tensor``.
 
     Parameters
@@ -116,6 +143,9 @@ def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
         top ``max_rank[n]`` values are computed by a randomized range finder.
     seed : int
         Seed of the randomized range finder.
+    vectors : bool
+        Also keep the leading left singular vectors of every unfolding
+        (``max_rank[n]`` of them, or ``I_n``) in ``Spectra.vectors``.
 
     Returns
     -------
@@ -124,19 +154,20 @@ def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
     import time
 
     start = time.perf_counter()
-    x = np.asarray(tensor, dtype=np.float64)
+    x = np.ascontiguousarray(tensor, dtype=np.float64)  # one copy; unfoldings are then cheap
     total = float(np.vdot(x, x))
     rng = np.random.default_rng(seed)
-    sigma2, heads, known = [], [], []
+    sigma2, heads, known, vecs = [], [], [], []
     for n, i_n in enumerate(x.shape):
         other = x.size // i_n
+        want = i_n if max_rank is None else int(min(max(max_rank[n], 1), i_n))
         if min(i_n, other) > GRAM_LIMIT and max_rank is not None and max_rank[n] < i_n:
-            top = _randomized_top(x, n, int(max_rank[n]), rng)
+            top, u = _randomized_top(x, n, int(max_rank[n]), rng)
             k = top.size
         else:
-            gram, _ = _unfold_gram(x, n)
-            top = np.linalg.eigvalsh(gram)[::-1]
+            top, u = _gram_eig(x, n, want if vectors else None)
             k = i_n
+        vecs.append(u)
         vals = np.zeros(i_n)
         m = min(k, top.size, i_n)
         vals[:m] = np.clip(top[:m], 0.0, None)
@@ -152,7 +183,8 @@ def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
         heads.append(head)
         known.append(int(min(k, i_n)))
     return Spectra(tuple(int(i) for i in x.shape), tuple(sigma2), total, tuple(heads),
-                   tuple(known), time.perf_counter() - start)
+                   tuple(known), time.perf_counter() - start,
+                   tuple(vecs) if vectors else None)
 
 
 # -- cache: one spectra computation per tensor object --------------------------------
@@ -165,8 +197,9 @@ def _fingerprint(x: np.ndarray) -> tuple:
             float(x.ravel()[:: max(1, x.size // 1024)].sum()))
 
 
-def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None) -> Spectra:
-    """``mode_spectra(tensor)``, cached per tensor object.
+def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
+               vectors: bool = False) -> Spectra:
+    """``mode_spectra(tensor, max_rank, vectors=vectors)``, cached per tensor object.
 
     A budget sweep (or several solvers on one problem) pays for the spectra
     once. The cache holds a weak reference to the array, so it never keeps a
@@ -177,11 +210,19 @@ def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None) -> S
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is tensor and hit[1] == fp:
         spec = hit[2]
-        if all(k == i for k, i in zip(spec.known, spec.shape, strict=True)) or (
-                max_rank is not None
-                and all(m <= k for m, k in zip(max_rank, spec.known, strict=True))):
+        enough = all(k == i for k, i in zip(spec.known, spec.shape, strict=True)) or (
+            max_rank is not None
+            and all(m <= k for m, k in zip(max_rank, spec.known, strict=True)))
+        if enough and vectors:
+            enough = spec.vectors is not None and (
+                max_rank is None and all(v.shape[1] == i for v, i in
+                                         zip(spec.vectors, spec.shape, strict=True))
+                or max_rank is not None and all(
+                    v.shape[1] >= min(m, i) for v, m, i in
+                    zip(spec.vectors, max_rank, spec.shape, strict=True)))
+        if enough:
             return spec
-    spec = mode_spectra(tensor, max_rank)
+    spec = mode_spectra(tensor, max_rank, vectors=vectors)
     try:
         ref = weakref.ref(tensor, lambda _r, key=key: _CACHE.pop(key, None))
     except TypeError:  # not weak-referenceable: do not cache

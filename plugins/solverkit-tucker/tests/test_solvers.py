@@ -45,7 +45,7 @@ def test_result_schema_and_feasibility(method, small):
 
 def test_shape_solver_uses_at_most_five_fits_and_beats_its_surrogate_pick(small):
     prob = sk.TuckerRank(small, [100, 180, 300])
-    res = sk.solve(prob, method="tucker-shape", seed=0)
+    res = sk.solve(prob, method="tucker-shape", seed=0, score="hooi")
     spec = mode_spectra(small)
     assert res.nfev <= 5 * 3
     for rec in res.extra["budgets"]:
@@ -54,7 +54,7 @@ def test_shape_solver_uses_at_most_five_fits_and_beats_its_surrogate_pick(small)
         assert opt == exact_shape(spec, rec["budget"])[0]
         rre_opt = dict(rec["candidates"])[opt]
         assert rec["rre"] <= rre_opt  # the portfolio never loses to the surrogate optimum
-    one = sk.solve(prob, method="tucker-shape", seed=0, candidates=1)
+    one = sk.solve(prob, method="tucker-shape", seed=0, candidates=1, score="hooi")
     assert one.x == [r["surrogate_optimum"] for r in res.extra["budgets"]]
     assert np.all(res.fun <= one.fun)
 
@@ -134,7 +134,13 @@ def test_bad_input():
         sk.TuckerRank(np.ones((0, 3)), 10)
     prob = sk.TuckerRank(x, 40)
     with pytest.raises(ValueError, match="candidates"):
-        sk.solve(prob, method="tucker-shape", candidates=6)
+        sk.solve(prob, method="tucker-shape", candidates=6, score="hooi")
+    with pytest.raises(ValueError, match="candidates"):
+        sk.solve(prob, method="tucker-shape", candidates=51)
+    with pytest.raises(ValueError, match="fit_tol"):
+        sk.solve(prob, method="tucker-shape", fit_tol=-1.0)
+    with pytest.raises((ValueError, TypeError), match="score"):
+        sk.solve(prob, method="tucker-shape", score="exact")
     with pytest.raises(ValueError, match="eps"):
         sk.solve(prob, method="tucker-packing", eps=0.0)
     with pytest.raises(TypeError):

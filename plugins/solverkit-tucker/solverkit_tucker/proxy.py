@@ -1,0 +1,308 @@
+"""The truncated-HOSVD error of every core shape at once, and the search on it.
+
+With ``U_n`` the leading left singular vectors of each unfolding (from the
+same eigendecompositions as the spectra), the rotated tensor
+``W = X x_1 U_1' ... x_N U_N'`` (``K_1 x ... x K_N``, no larger than ``X``)
+holds every truncated-HOSVD core at once: the T-HOSVD core of shape ``R`` is
+the leading block ``W[:R_1, ..., :R_N]``. Its error is therefore
+
+    ||X||^2 - sum(W[:R_1, ..., :R_N]^2),
+
+a prefix sum of ``W^2``. One cumulative sum along every axis turns that into a
+table, so the exact T-HOSVD error of any shape costs one lookup.
+
+This error is the error of a real Tucker model of that shape, so it is an
+upper bound on the optimum ``L*(X, R)`` that is far tighter than the paper's
+``sum_n Tail_n`` (which bounds it from above in turn). :func:`best_on_table`
+maximises the captured energy over every maximal shape under a budget; HOOI
+started from those same factors then only refines the chosen shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .hooi import TuckerFit, hooi, mode_project, reconstruct
+from .search import tucker_size
+from .spectra import Spectra
+
+__all__ = ["HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "ENUMERATION_LIMIT"]
+
+#: Above this many (N-1)-mode prefixes, :func:`best_on_table` scores a given candidate
+#: list instead of enumerating every maximal shape.
+ENUMERATION_LIMIT = 4_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class HosvdTable:
+    """Captured energies of every truncated-HOSVD core up to ``caps``.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        The tensor's shape.
+    caps : tuple of int
+        Largest rank per mode in the table.
+    energy : ndarray
+        ``energy[R_1 - 1, ..., R_N - 1] = ||X x_n U_n[:, :R_n]'||^2``,
+        non-decreasing along every axis.
+    rotated : ndarray
+        ``W = X x_n U_n'`` itself (shape ``caps``): ``W[:M_1, ..., :M_N]`` is
+        ``X`` compressed onto its leading ``M_n`` singular vectors per mode.
+    factors : tuple of ndarray
+        ``U_n`` (``I_n x caps[n]``), orthonormal columns.
+    total : float
+        ``||X||_F^2``.
+    """
+
+    shape: tuple[int, ...]
+    caps: tuple[int, ...]
+    energy: np.ndarray
+    rotated: np.ndarray
+    factors: tuple[np.ndarray, ...]
+    total: float
+
+    def rre(self, ranks: tuple[int, ...]) -> float:
+        """Squared relative error of the truncated HOSVD with core shape ``ranks``."""
+        if self.total <= 0:
+            return 0.0
+        captured = float(self.energy[tuple(int(r) - 1 for r in ranks)])
+        return max(self.total - captured, 0.0) / self.total
+
+    def start(self, ranks: tuple[int, ...]) -> list[np.ndarray]:
+        """The T-HOSVD factors of ``ranks``: a warm start for HOOI."""
+        return [np.ascontiguousarray(u[:, :r]) for u, r in zip(self.factors, ranks, strict=True)]
+
+
+def hosvd_table(tensor: np.ndarray, spec: Spectra) -> HosvdTable:
+    """Build the table from the spectra's leading vectors (one multilinear projection).
+
+    ``spec`` must come from ``mode_spectra(..., vectors=True)``; the table's
+    caps are the vectors' widths.
+    """
+    if spec.vectors is None:
+        raise ValueError("hosvd_table needs spectra computed with vectors=True")
+    x = np.ascontiguousarray(tensor, dtype=np.float64)
+    factors = tuple(spec.vectors)
+    w = mode_project(x, list(factors))
+    energy = w * w
+    for axis in range(energy.ndim):
+        np.cumsum(energy, axis=axis, out=energy)
+    caps = tuple(int(u.shape[1]) for u in factors)
+    return HosvdTable(spec.shape, caps, energy, w, factors, spec.total)
+
+
+def _caps_for(table: HosvdTable, budget: int) -> list[int]:
+    """Largest rank per mode within the budget (other ranks 1) and the table."""
+    base = sum(table.shape)
+    return [int(max(1, min(cap, (budget - (base - i)) // (1 + i))))
+            for i, cap in zip(table.shape, table.caps, strict=True)]
+
+
+def _prefix_count(caps: list[int], last: int) -> float:
+    return float(np.prod([c for m, c in enumerate(caps) if m != last], dtype=np.float64))
+
+
+def best_on_table(table: HosvdTable, budget: int, k: int = 1,
+                  fallback: Callable[[], list[tuple[int, ...]]] | None = None,
+                  ) -> list[tuple[int, ...]]:
+    """The ``k`` maximal shapes of largest T-HOSVD captured energy with ``size <= budget``.
+
+    Every ``R_1..R_{N-1}`` in the caps is enumerated (vectorised) and the last
+    mode -- the one with the largest ``I_n`` -- is filled in closed form: the
+    energy never decreases along an axis, so its largest feasible rank is
+    optimal. Best first; ties go to the larger size, then the
+    lexicographically smaller shape. When the enumeration would exceed
+    :data:`ENUMERATION_LIMIT` prefixes, the best of the shapes ``fallback()``
+    returns (e.g. the surrogate searches' shapes) are returned instead.
+    """
+    shape = table.shape
+    n_modes = len(shape)
+    caps = _caps_for(table, budget)
+    last = max(range(n_modes), key=lambda m: (shape[m], m))
+    if _prefix_count(caps, last) > ENUMERATION_LIMIT:
+        if fallback is None:
+            raise ValueError("the table is too large to enumerate and no fallback shapes "
+                             "were given")
+        return _best_of(table, budget, fallback())[:k]
+    first = [m for m in range(n_modes) if m != last]
+    pool: list[tuple[float, int, tuple[int, ...]]] = []
+    rest_caps = [caps[m] for m in first[1:]]
+    i_last = shape[last]
+    grids = np.meshgrid(*[np.arange(1, c + 1, dtype=np.int64) for c in rest_caps],
+                        indexing="ij") if rest_caps else []
+    rest = np.stack([g.ravel() for g in grids], axis=1) if grids else np.ones((1, 0), np.int64)
+    weights = np.asarray([shape[m] for m in first], dtype=np.int64)
+    # Chunks of consecutive first-mode ranks, about a million prefixes each (bounded memory).
+    step = max(1, 1_000_000 // max(len(rest), 1))
+    for lo in range(1, caps[first[0]] + 1, step):
+        r0 = np.arange(lo, min(lo + step, caps[first[0]] + 1), dtype=np.int64)
+        prefix = np.concatenate([np.repeat(r0, len(rest))[:, None],
+                                 np.tile(rest, (len(r0), 1))], axis=1)
+        prod = np.prod(prefix, axis=1)
+        lin = prefix @ weights
+        r_last = np.minimum((budget - lin) // (prod + i_last), caps[last])
+        ok = r_last >= 1
+        if not ok.any():
+            break  # larger first ranks only cost more
+        prefix, r_last, prod, lin = prefix[ok], r_last[ok], prod[ok], lin[ok]
+        index = [np.empty(0, np.int64)] * n_modes
+        for j, m in enumerate(first):
+            index[m] = prefix[:, j] - 1
+        index[last] = r_last - 1
+        value = table.energy[tuple(index)]
+        size = prod * r_last + lin + i_last * r_last
+        # Keep this chunk's k best (plus ties at the cut) for the final ordering.
+        if len(value) > k:
+            cut = np.partition(value, len(value) - k)[len(value) - k]
+            sel = np.flatnonzero(value >= cut)
+        else:
+            sel = np.arange(len(value))
+        for j in sel:
+            ranks = [0] * n_modes
+            for q, m in enumerate(first):
+                ranks[m] = int(prefix[j, q])
+            ranks[last] = int(r_last[j])
+            pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
+    pool.sort()
+    return [p[2] for p in pool[:k]]
+
+
+def _best_of(table: HosvdTable, budget: int,
+             shapes: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Feasible distinct shapes of a list, best on the table first (clipped to the caps)."""
+    scored = set()
+    for s in shapes:
+        s = tuple(min(int(r), c) for r, c in zip(s, table.caps, strict=True))
+        size = tucker_size(table.shape, s)
+        if size <= budget:
+            scored.add((table.rre(s), -size, s))
+    return [t[2] for t in sorted(scored)]
+
+
+def brute_force_on_table(table: HosvdTable, budget: int) -> tuple[int, ...]:
+    """Every shape inside the caps, scored on the table (the test oracle)."""
+    best = None
+    for ranks in itertools.product(*[range(1, c + 1) for c in table.caps]):
+        size = tucker_size(table.shape, ranks)
+        if size > budget:
+            continue
+        key = (table.rre(ranks), -size, ranks)  # lowest error, then larger size
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    return best[2]
+
+
+class WarmFitter:
+    """HOOI fits started from the table's T-HOSVD factors, in a compressed space, cached.
+
+    A shape ``R`` is fitted on ``W[:M_1, ..., :M_N]`` -- ``X`` compressed onto
+    its leading ``M_n = min(caps_n, 2 R_n + 4)`` singular vectors per mode, a
+    slice of the table's rotated core -- starting from the T-HOSVD factors
+    (the first ``R_n`` unit vectors there). HOOI there is HOOI on ``X`` with
+    every factor restricted to that subspace: the model returned (factors
+    ``U_n[:, :M_n] V_n``) is a genuine Tucker model of ``X`` and its error is
+    computed against ``X`` exactly, so it is never better than it claims and
+    at worst a little worse than unrestricted HOOI. Each sweep then touches
+    ``prod M_n`` entries instead of ``prod I_n``.
+
+    :meth:`screen` runs one sweep (a much tighter error estimate than the
+    table); :meth:`fit` continues a shape's screened fit until the squared
+    error improves by less than ``tol`` (relative) per sweep, at most
+    ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
+    (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
+
+    Parameters
+    ----------
+    tensor : ndarray
+    table : HosvdTable
+    n_iter : int
+        Sweep cap per shape.
+    tol : float
+        Relative stopping tolerance on the squared error.
+    """
+
+    def __init__(self, tensor: np.ndarray, table: HosvdTable, n_iter: int, tol: float) -> None:
+        self.tensor = tensor
+        self.table = table
+        self.n_iter = n_iter
+        self.tol = tol
+        # shape -> (compressed-space fit so far, finished: converged or at the sweep cap)
+        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool]] = {}
+        self.solves = self.sweeps = self.hits = 0
+        self.seconds = 0.0
+
+    space_factor = 2
+    space_extra = 4
+
+    def _space(self, ranks: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(min(cap, self.space_factor * r + self.space_extra)
+                     for cap, r in zip(self.table.caps, ranks, strict=True))
+
+    def _run(self, ranks: tuple[int, ...], start: list[np.ndarray] | None, sweeps: int,
+             tol: float) -> TuckerFit:
+        """HOOI in the compressed space; ``start`` and the result's factors live there."""
+        t0 = time.perf_counter()
+        space = self._space(ranks)
+        w = np.ascontiguousarray(self.table.rotated[tuple(slice(0, m) for m in space)])
+        if start is None:  # the T-HOSVD factors are the leading unit vectors there
+            start = [np.eye(m, r) for m, r in zip(space, ranks, strict=True)]
+        out = hooi(w, ranks, n_iter=sweeps, tol=tol, start=start)
+        self.seconds += time.perf_counter() - t0
+        self.solves += 1
+        self.sweeps += out.n_iter
+        return out
+
+    def _lift(self, fit: TuckerFit) -> TuckerFit:
+        """The compressed-space fit as a Tucker model of ``X``, error measured against ``X``."""
+        factors = [u[:, : v.shape[0]] @ v for u, v in
+                   zip(self.table.factors, fit.factors, strict=True)]
+        total = self.table.total
+        if total <= 0:
+            return TuckerFit(fit.ranks, fit.core, factors, 0.0, 0.0, fit.n_iter)
+        rre = max(total - float(np.vdot(fit.core, fit.core)), 0.0) / total
+        if rre < 1e-8:
+            # ||X||^2 - ||G||^2 cancels for tiny errors: measure the residual on X itself.
+            core = mode_project(np.ascontiguousarray(self.tensor, dtype=np.float64), factors)
+            resid = np.asarray(self.tensor, dtype=np.float64) - reconstruct(core, factors)
+            rre = float(np.vdot(resid, resid)) / total
+            return TuckerFit(fit.ranks, core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
+        return TuckerFit(fit.ranks, fit.core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
+
+    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None) -> TuckerFit:
+        """Run ``ranks``' fit up to ``sweeps`` sweeps in all (None: to ``tol`` / ``n_iter``).
+
+        A shape's fit is kept and continued, so screening, a tie-break and the
+        final refinement of one shape never repeat a sweep.
+        """
+        ranks = tuple(int(r) for r in ranks)
+        target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
+        state = self.states.get(ranks)
+        if state is not None and (state[1] or state[0].n_iter >= target):
+            self.hits += 1
+            return self._lift(state[0])
+        cur = self._run(ranks, None, 1, 0.0) if state is None else state[0]
+        if cur.n_iter < target:
+            # Partial runs do exactly their sweeps; the final one stops at the tolerance.
+            tol = self.tol * max(cur.rre, 1e-300) if sweeps is None else 0.0
+            more = self._run(ranks, cur.factors, target - cur.n_iter, tol)
+            spent = cur.n_iter + more.n_iter
+            # HOOI is monotone up to round-off: keep the better model either way.
+            cur = dataclasses.replace(more if more.rre <= cur.rre else cur, n_iter=spent)
+        done = sweeps is None or cur.n_iter >= self.n_iter
+        self.states[ranks] = (cur, done)
+        return self._lift(cur)
+
+    def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
+        """One HOOI sweep from the T-HOSVD factors of ``ranks`` (error against ``X``)."""
+        return self.advance(ranks, 1)
+
+    def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
+        """The refined fit of ``ranks`` (continuing whatever was run for it before)."""
+        return self.advance(ranks, None)
