@@ -17,13 +17,13 @@ def test_conformance_on_toy(name, check):
 
 
 @pytest.mark.parametrize("name, check", conformance_cases(
-    ["bilevel-penalty"], problem=box_quadratic(0, dx=3, dy=6)))
+    ["bilevel-penalty"], problem=box_quadratic(0, dx=3, dy=6).problem))
 def test_conformance_on_box_quadratic(name, check):
     check(name)
 
 
 @pytest.mark.parametrize("name, check", conformance_cases(
     ["bilevel-aid", "bilevel-penalty-sl"],
-    problem=quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16, reg=2.0)))
+    problem=quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16, reg=2.0).problem))
 def test_conformance_on_stochastic_quadratic(name, check):
     check(name)
