@@ -67,6 +67,8 @@ def run_toy(quick: bool) -> list[Row]:
         ("bilevel-penalty", "sigma=1e-3", {"sigma": 1e-3}),
         ("bilevel-penalty", "sigma=1e-3, no certificate", {"sigma": 1e-3, "certify": False}),
         ("bilevel-penalty", "continuation 0.1->1e-3", {"sigma": 1e-3, "continuation": True}),
+        ("bilevel-penalty", "sigma=1e-3, fixed outer step 0.02",
+         {"sigma": 1e-3, "outer_rule": "fixed", "outer_step": 0.02}),
     ]
     rows = []
     with _limit_threads() or _null():
@@ -92,7 +94,27 @@ def run_toy(quick: bool) -> list[Row]:
             basins.append(int(np.argmin(np.abs(TOY_MINIMA - x[0]))))
         rows.append(_toy_row("fixed-step PBGD (sigma=0.005)", calls, dist, gap, ok, basins,
                              (time.perf_counter() - t0) / len(base_starts)))
+    flow = toy_flow_basins([toy(s).problem.x0[0] for s in starts])
+    shares = np.bincount(flow, minlength=3) / len(flow)
+    rows.append({"case": f"B1 toy ({len(flow)} starts)",
+                 "solver": "gradient flow of psi (basin of x0 between psi's local maxima)",
+                 "basins": "/".join(f"{100 * v:.0f}" for v in shares)})
     return rows
+
+
+def toy_flow_basins(x0: list[float], grid: int = 30001) -> np.ndarray:
+    """Basin of each start under the exact gradient flow of psi(x) = f(x, -x) on [0, 3].
+
+    The flow from x0 ends at the local minimum between the local maxima of psi
+    that enclose x0 (found on a grid), whatever y0 is: an independent reference
+    for methods that follow psi_sigma ~ psi with small steps.
+    """
+    p = toy(0).problem
+    xs = np.linspace(0.0, 3.0, grid)
+    psi = np.array([p.f(np.array([v]), np.array([-v])) for v in xs])
+    d = np.diff(psi)
+    peaks = xs[1:-1][(d[:-1] > 0) & (d[1:] <= 0)]
+    return np.searchsorted(peaks, np.asarray(x0, dtype=float))
 
 
 def _toy_row(solver: str, calls: list, dist: list, gap: list, ok: list, basins: list,

@@ -75,9 +75,17 @@ class PenaltyOptions:
         Solve z first and start y from the new z plus the previous offset y - z
         (which is O(sigma) and moves slowly with x) instead of the previous y
         (default False). Halved the y steps on hyper-cleaning.
+    outer_rule : str
+        Deterministic outer step: "adaptive" (default: spectral projected gradient,
+        or L-BFGS when X = R^n, with a nonmonotone line search on psi_sigma) or
+        "fixed" (the paper's x <- Proj_X(x - gamma d) with a fixed gamma =
+        ``outer_step``, default sigma: a discretised gradient flow of psi_sigma,
+        so each start ends in the basin of psi_sigma it started in; many more
+        iterations).
     outer_step : float or None
-        First trial outer step (exact mode) or the fixed outer step
-        (stochastic mode). None: 1.0 (exact) or sigma (stochastic).
+        First trial outer step ("adaptive"), the fixed step ("fixed", default sigma)
+        or the fixed outer step of the stochastic mode (default sigma). None: 1.0
+        for "adaptive".
     armijo : float
         Sufficient-decrease constant of the outer backtracking (default 1e-4).
     memory : int
@@ -112,6 +120,7 @@ class PenaltyOptions:
     max_inner: int = 1000
     inner_solver: str = "pg"
     shift_warm_start: bool = False
+    outer_rule: str = "adaptive"
     outer_step: float | None = None
     armijo: float = 1e-4
     memory: int = 10
@@ -138,6 +147,8 @@ class PenaltyOptions:
         if self.inner_solver not in INNER_SOLVERS:
             raise ValueError(f"inner_solver must be one of {sorted(INNER_SOLVERS)}, got "
                              f"{self.inner_solver!r}")
+        if self.outer_rule not in ("adaptive", "fixed"):
+            raise ValueError(f"outer_rule must be 'adaptive' or 'fixed', got {self.outer_rule!r}")
         if self.oracle not in ("exact", "stochastic"):
             raise ValueError(f"oracle must be 'exact' or 'stochastic', got {self.oracle!r}")
         if not (isinstance(self.lbfgs_memory, int) and self.lbfgs_memory >= 0):
@@ -280,6 +291,15 @@ class _Run:
                 return "stopped", gamma
             if gm <= tol:  # the outer test holds but the inner solves are too loose: tighten
                 ry, rz = self._inner(sigma, o.inner_tol_factor * sigma * tol)
+                continue
+            if o.outer_rule == "fixed":
+                # The paper's rule: x <- Proj_X(x - gamma d) with a fixed gamma, a
+                # discretised gradient flow of psi_sigma (no line search, no BB).
+                gamma = o.outer_step or sigma
+                self.x = X.project(self.x - gamma * d)
+                oracle.check_iterate("x", self.x)
+                ry, rz = self._inner(sigma, o.inner_tol_factor * sigma
+                                     * max(tol, o.inner_kappa * gm))
                 continue
             # Spectral projected gradient step (nonmonotone Armijo over the last
             # ``memory`` values of psi_sigma, Birgin-Martinez-Raydan): cheap trials on

@@ -173,7 +173,7 @@ def test_continuation_reaches_the_target_sigma() -> None:
 @pytest.mark.parametrize("bad", [{"sigma": 0.0}, {"sigma": -1.0}, {"eps": 0.0},
                                  {"oracle": "magic"}, {"sigma_decay": 1.5},
                                  {"max_inner": 0}, {"batch_growth": 0.5},
-                                 {"inner_solver": "newton"}])
+                                 {"inner_solver": "newton"}, {"outer_rule": "bb"}])
 def test_bad_options_are_rejected(bad: dict) -> None:
     with pytest.raises((ValueError, TypeError)):
         solverkit.solve(toy(0).problem, "bilevel-penalty", **bad)
@@ -263,3 +263,19 @@ def test_inner_variants_reach_the_same_solution(opts: dict) -> None:
     assert r.success, r.message
     np.testing.assert_allclose(r.x, ref.x, atol=1e-5)
     assert np.all(np.abs(r.extra["y"]) <= 1 + 1e-12) and np.all(np.abs(r.extra["z"]) <= 1 + 1e-12)
+
+
+def test_fixed_outer_step_follows_the_gradient_flow_of_psi() -> None:
+    """With the paper's fixed step each start ends in the basin of psi that holds x0
+    (basins bounded by psi's local maxima, 0.747 and 2.109, found on a grid), whatever
+    y0 is; the adaptive default may cross basins."""
+    from solverkit_bilevel.bench import toy_flow_basins
+
+    seeds = [0, 1, 2, 3, 4, 5]
+    expected = toy_flow_basins([toy(s).problem.x0[0] for s in seeds])
+    assert len(set(expected.tolist())) == 3  # the starts cover all three basins
+    for s, basin in zip(seeds, expected):
+        r = solverkit.solve(toy(s).problem, "bilevel-penalty", sigma=1e-3, outer_rule="fixed",
+                            outer_step=0.02, seed=0)
+        assert r.success, r.message
+        assert abs(r.x[0] - TOY_MINIMA[basin]) <= 1e-3
