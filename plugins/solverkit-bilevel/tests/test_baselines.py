@@ -97,8 +97,77 @@ def test_momentum_uses_the_same_sample_at_both_points() -> None:
 def test_baseline_options_are_validated() -> None:
     p = box_quadratic(0, dx=3, dy=5).problem
     for name, bad in (("bilevel-aid", {"step": 0.0}), ("bilevel-aid", {"cg_iters": 0}),
+                      ("bome", {"eta": 0.0}), ("bome", {"inner_steps": 0}),
+                      ("itd", {"inner_steps": 0}), ("itd", {"step": -1.0}),
                       ("f2sa", {"batch": 0}), ("f2sa", {"delta": -1.0}),
                       ("bilevel-penalty-sl", {"sigma": 0.0}),
                       ("bilevel-penalty-sl", {"momentum_min": 0.0})):
         with pytest.raises(ValueError):
             solverkit.solve(p, name, **bad)
+
+
+def test_itd_hypergradient_is_the_derivative_of_the_unrolled_map() -> None:
+    """Reverse mode through T steps equals finite differences of x -> f(x, y_T(x)),
+    y_T computed by unrolling the gradient steps explicitly (no Hessian products)."""
+    from solverkit_bilevel._oracle import Oracle
+    from solverkit_bilevel.itd import itd_hypergradient
+
+    p = quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16).problem
+    rng = np.random.default_rng(0)
+    x, y0, alpha, T = rng.standard_normal(3), rng.standard_normal(6), 0.7, 7
+
+    def unrolled(xv: np.ndarray) -> float:
+        y = y0.copy()
+        for _ in range(T):
+            y = y - alpha * p.grad_g(xv, y)[1]
+        return p.f(xv, y)
+
+    h, _ = itd_hypergradient(Oracle(p, rng), x, y0, alpha, T)
+    eps = 1e-6
+    fd = [(unrolled(x + eps * e) - unrolled(x - eps * e)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_itd_converges_on_the_unconstrained_quadratic() -> None:
+    inst = quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16)
+    r = solverkit.solve(inst.problem, "itd", seed=0, step=1.0, inner_steps=100, tol=1e-8,
+                        max_iter=2000)
+    assert r.success, r.message
+    # 100 unrolled steps: the truncation bias (I - alpha A)^100 is negligible here
+    assert np.linalg.norm(true_hypergradient(inst, r.x)) < 1e-6
+    assert r.extra["hvp_calls"] > 0
+
+
+def test_itd_refuses_a_constrained_lower_level() -> None:
+    p = box_quadratic(0, dx=3, dy=5).problem
+    with pytest.raises(ValueError, match="unconstrained"):
+        solverkit.solve(p, "itd")
+
+
+def test_bome_direction_decreases_q_at_rate_eta() -> None:
+    from solverkit_bilevel.bome import bome_direction
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        fx, fy, qx, qy = (rng.standard_normal(n) for n in (3, 5, 3, 5))
+        dx, dy, lam = bome_direction(fx, fy, qx, qy, 0.5)
+        qq = qx @ qx + qy @ qy
+        assert lam >= 0
+        assert dx @ qx + dy @ qy >= 0.5 * qq - 1e-12  # <d, grad q> >= eta ||grad q||^2
+        if lam > 0:
+            assert dx @ qx + dy @ qy == pytest.approx(0.5 * qq)
+        else:
+            np.testing.assert_array_equal(dx, fx)
+    dx, dy, lam = bome_direction(fx, fy, np.zeros(3), np.zeros(5), 0.5)
+    assert lam == 0.0 and np.array_equal(dy, fy)
+
+
+def test_bome_approaches_the_bilevel_solution_on_the_quadratic() -> None:
+    inst = quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16)
+    p = inst.problem
+    g0 = np.linalg.norm(true_hypergradient(inst, p.x0))
+    r = solverkit.solve(p, "bome", seed=0, step=0.1, max_iter=4000, history=True)
+    assert np.linalg.norm(true_hypergradient(inst, r.x)) < 0.05 * g0
+    assert np.linalg.norm(r.extra["y"] - p.y_star(r.x)) < 0.3 * np.linalg.norm(p.y_star(r.x))
+    gaps = [h["ll_gap"] for h in r.history]
+    assert min(gaps) >= -1e-12 and gaps[-1] < 0.5 * max(gaps)  # q >= 0, driven towards 0
