@@ -48,6 +48,12 @@ class BOMEOptions:
         gradient differences of g in y at the start).
     gm_step : float
         Step t of the stopping test ||(w - Proj(w - t d)) / t|| <= tol, w = (x, y).
+    batch : int
+        Mini-batch size when the problem has stochastic oracles (64; one fresh
+        batch per gradient, as in benchopt's stochastic BOME); full gradients
+        otherwise. With mini-batches the run never claims convergence.
+    max_samples : int or None
+        Stop after this many stochastic samples (None: no budget).
     """
 
     eta: float = 0.5
@@ -55,8 +61,15 @@ class BOMEOptions:
     step: float = 0.1
     inner_step: float | None = None
     gm_step: float = 1.0
+    batch: int = 64
+    max_samples: int | None = None
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.batch, int) and self.batch >= 1):
+            raise ValueError(f"batch must be an int >= 1, got {self.batch!r}")
+        if self.max_samples is not None and not (isinstance(self.max_samples, int)
+                                                 and self.max_samples >= 1):
+            raise ValueError(f"max_samples must be an int >= 1 or None, got {self.max_samples!r}")
         for name in ("eta", "step", "gm_step"):
             check_positive(name, getattr(self, name))
         check_positive("inner_step", self.inner_step, allow_none=True)
@@ -101,17 +114,23 @@ class BOMESolver(solverkit.Solver):
         x, y = problem.x0.copy(), problem.y0.copy()
         z = y.copy()
         nit, fun, lam, gm = 0, math.nan, 0.0, math.inf
+        stoch = problem.stochastic
+
+        def batch() -> np.ndarray | None:
+            return oracle.batch(options.batch) if stoch else None
+
         try:
             alpha = options.inner_step or 0.5 / _SecantProbe(oracle, problem, progress.rng).L_y(
-                x, y, 0.0, problem.n_samples or 1)  # full gradients
+                x, y, 0.0, options.batch if stoch else 1)
             while True:
                 z = y.copy()
                 for _ in range(options.inner_steps):
-                    z = Y.project(z - alpha * oracle.grad_g(x, z)[1])
+                    z = Y.project(z - alpha * oracle.grad_g(x, z, batch())[1])
                 oracle.check_iterate("z", z)
-                fx, fy = oracle.grad_f(x, y)
-                gx, gy = oracle.grad_g(x, y)
-                qx = gx - oracle.grad_g(x, z)[0]
+                fx, fy = oracle.grad_f(x, y, batch())
+                idx = batch()  # one batch for both x-gradients of q, so their noise cancels
+                gx, gy = oracle.grad_g(x, y, idx)
+                qx = gx - oracle.grad_g(x, z, idx)[0]
                 dx, dy, lam = bome_direction(fx, fy, qx, gy, options.eta)
                 t = options.gm_step
                 gm = math.hypot(float(np.linalg.norm(x - X.project(x - t * dx))),
@@ -120,8 +139,9 @@ class BOMESolver(solverkit.Solver):
                 nit += 1
                 stop = progress.report(nit, x=x, fun=fun, gm=gm, multiplier=lam,
                                        ll_gap=problem.g(x, y) - problem.g(x, z),
-                                       grad_calls=oracle.grad_calls)
-                if gm <= progress.tol or stop:
+                                       grad_calls=oracle.grad_calls, samples=oracle.samples)
+                budget = options.max_samples is not None and oracle.samples >= options.max_samples
+                if (gm <= progress.tol and not stoch) or stop or budget:
                     break
                 x = X.project(x - options.step * dx)
                 y = Y.project(y - options.step * dy)
@@ -129,6 +149,10 @@ class BOMESolver(solverkit.Solver):
                 oracle.check_iterate("y", y)
         except Diverged as exc:
             return failed(progress, oracle, x, str(exc), nit, {"y": y, "z": z})
+        status = {}
+        if progress.stop_status is None and not (gm <= progress.tol and not stoch):
+            status = {"status": solverkit.Status.MAX_ITER,
+                      "message": f"sample budget {options.max_samples} reached"}
         return progress.result(x=x, fun=fun, nit=nit, nfev=oracle.oracle_calls,
                                extra={"y": y, "z": z, "multiplier": lam, "gm": gm,
-                                      **oracle.counts()})
+                                      **oracle.counts()}, **status)
