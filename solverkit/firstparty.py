@@ -5,7 +5,8 @@ from __future__ import annotations
 FIRST_PARTY: dict[str, tuple[str, ...]] = {
     "solverkit-scipy": ("slsqp", "trust-constr"),
     "solverkit-alsketch": ("adasketch", "newton-kkt"),
-    "solverkit-bilevel": ("bilevel-penalty", "bilevel-penalty-sl", "bilevel-aid", "f2sa"),
+    "solverkit-bilevel": ("bilevel-penalty", "bilevel-penalty-sl", "bilevel-aid", "f2sa", "bome",
+                          "itd"),
     "solverkit-tucker": (
         "tucker-packing",
         "tucker-shape",

@@ -25,7 +25,7 @@ import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
 
-from ._inner import solve_inner
+from ._inner import INNER_SOLVERS
 from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
 
 __all__ = ["AIDSolver", "AIDOptions", "conjugate_gradient"]
@@ -45,6 +45,9 @@ class AIDOptions:
         Maximum lower-level projected-gradient steps per outer iteration (100).
     inner_tol : float
         Lower-level residual at which the inner loop stops early (1e-8).
+    inner_solver : str
+        "pg" (projected gradient, default) or "apg" (accelerated), as in
+        ``bilevel-penalty``, so comparisons can use the same lower-level solver.
     gm_step : float
         Step t of the gradient-mapping stopping test (1.0).
     """
@@ -53,11 +56,15 @@ class AIDOptions:
     cg_iters: int = 20
     inner_steps: int = 100
     inner_tol: float = 1e-8
+    inner_solver: str = "pg"
     gm_step: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("step", "inner_tol", "gm_step"):
             check_positive(name, getattr(self, name))
+        if self.inner_solver not in INNER_SOLVERS:
+            raise ValueError(f"inner_solver must be one of {sorted(INNER_SOLVERS)}, got "
+                             f"{self.inner_solver!r}")
         for name in ("cg_iters", "inner_steps"):
             value = getattr(self, name)
             if not (isinstance(value, int) and value >= 1):
@@ -118,10 +125,11 @@ class AIDSolver(solverkit.Solver):
         x, y = problem.x0.copy(), problem.y0.copy()
         v = np.zeros(problem.dy)
         L, nit, gm, fun = 1.0, 0, math.inf, math.nan
+        inner = INNER_SOLVERS[options.inner_solver]
         try:
             while True:
-                r = solve_inner(oracle, Y, x, y, 0.0, options.inner_tol, options.inner_steps,
-                                L, "y", progress.time_up)
+                r = inner(oracle, Y, x, y, 0.0, options.inner_tol, options.inner_steps, L, "y",
+                          progress.time_up)
                 y, L = r.v, r.L
                 fx, fy = oracle.grad_f(x, y)
                 free = _free(Y, y, oracle.grad_g(x, y)[1])

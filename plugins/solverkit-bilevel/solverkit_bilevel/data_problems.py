@@ -7,6 +7,7 @@ downloaded: ``load_digits`` and ``load_breast_cancer`` ship with scikit-learn.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,39 @@ from scipy.special import expit
 from solverkit.problems import Bilevel
 from solverkit.sets import Box
 
-__all__ = ["hyper_cleaning", "l2_selection", "accuracy"]
+__all__ = ["DataInstance", "hyper_cleaning", "l2_selection", "accuracy"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DataInstance:
+    """A data bilevel problem and its held-out test split.
+
+    Attributes
+    ----------
+    problem : Bilevel
+        The problem handed to ``solverkit.solve`` (training and validation data
+        live in its oracles).
+    A_test, y_test : numpy.ndarray
+        Test features (with the intercept column when the model has one) and labels.
+    shape : tuple of int or None
+        (features, classes) of a multinomial model's weight matrix; None for a
+        binary linear model with labels in {0, 1}.
+    flipped : numpy.ndarray or None
+        Which training labels were corrupted (hyper-cleaning only).
+    """
+
+    problem: Bilevel
+    A_test: np.ndarray
+    y_test: np.ndarray
+    shape: tuple[int, int] | None = None
+    flipped: np.ndarray | None = None
+
+    def accuracy(self, y: np.ndarray) -> float:
+        """Test accuracy of the lower-level model ``y``."""
+        if self.shape is None:
+            return float(np.mean((self.A_test @ y > 0) == (self.y_test == 1)))
+        W = np.asarray(y).reshape(self.shape)
+        return float(np.mean(np.argmax(self.A_test @ W, axis=1) == self.y_test))
 
 
 def _sklearn() -> Any:
@@ -40,7 +73,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def hyper_cleaning(seed: int = 0, corruption: float = 0.5, C: float = 1e-3) -> Bilevel:
+def hyper_cleaning(seed: int = 0, corruption: float = 0.5, C: float = 1e-3) -> DataInstance:
     """B4: data hyper-cleaning on digits (1797 x 64, 10 classes) with corrupted labels.
 
     A fraction ``corruption`` of the training labels is replaced by uniformly
@@ -48,8 +81,8 @@ def hyper_cleaning(seed: int = 0, corruption: float = 0.5, C: float = 1e-3) -> B
     level is a weighted multinomial logistic regression on the training set,
     g(x, W) = (1/n) sum_i s(x_i) CE(W; a_i, b_i) + C/2 ||W||^2 with s the
     sigmoid, the upper level the validation cross-entropy f(x, W). x (one
-    weight per training sample) lives in X = [-6, 6]^n. ``problem.data``
-    holds the test split and :func:`accuracy` scores a W.
+    weight per training sample) lives in X = [-6, 6]^n. The returned
+    :class:`DataInstance` holds the test split and scores a W.
     """
     ds = _sklearn()
     digits = ds.load_digits()
@@ -108,11 +141,10 @@ def hyper_cleaning(seed: int = 0, corruption: float = 0.5, C: float = 1e-3) -> B
 
     prob = Bilevel(f, g, grad_f, grad_g, np.zeros(n), np.zeros(d * k), X=Box(-6.0, 6.0, dim=n),
                    hvp_g=hvp_g, name=f"hyper-cleaning-digits-p{corruption}-{seed}")
-    prob.data = {"A_test": A[te], "y_test": labels[te], "shape": (d, k), "flipped": flip}
-    return prob
+    return DataInstance(prob, A_test=A[te], y_test=labels[te], shape=(d, k), flipped=flip)
 
 
-def l2_selection(seed: int = 0) -> Bilevel:
+def l2_selection(seed: int = 0) -> DataInstance:
     """B5: per-feature L2 regularisation on breast_cancer (569 x 30, binary).
 
     Lower level: logistic regression on the training split with penalty
@@ -157,14 +189,9 @@ def l2_selection(seed: int = 0) -> Bilevel:
 
     prob = Bilevel(f, g, grad_f, grad_g, np.zeros(d), np.zeros(d), X=Box(-8.0, 6.0, dim=d),
                    hvp_g=hvp_g, name=f"l2-selection-breast-cancer-{seed}")
-    prob.data = {"A_test": A[te], "y_test": data.target[te], "binary": True}
-    return prob
+    return DataInstance(prob, A_test=A[te], y_test=data.target[te])
 
 
-def accuracy(prob: Bilevel, y: np.ndarray) -> float:
-    """Test accuracy of the lower-level model ``y`` on the problem's test split."""
-    data = prob.data
-    if data.get("binary"):
-        return float(np.mean((data["A_test"] @ y > 0) == (data["y_test"] == 1)))
-    W = y.reshape(data["shape"])
-    return float(np.mean(np.argmax(data["A_test"] @ W, axis=1) == data["y_test"]))
+def accuracy(instance: DataInstance, y: np.ndarray) -> float:
+    """Test accuracy of the lower-level model ``y`` on the instance's test split."""
+    return instance.accuracy(y)

@@ -11,11 +11,13 @@ import solverkit
 def solverkit_register_solvers(register: Any) -> None:
     # Imported here so that loading the plugin stays cheap.
     from .aid import AIDSolver
+    from .bome import BOMESolver
     from .f2sa import F2SASolver
+    from .itd import ITDSolver
     from .penalty import PenaltySolver
     from .single_loop import PenaltySLSolver
 
-    for cls in (PenaltySolver, PenaltySLSolver, AIDSolver, F2SASolver):
+    for cls in (PenaltySolver, PenaltySLSolver, AIDSolver, F2SASolver, BOMESolver, ITDSolver):
         register(cls)
 
 

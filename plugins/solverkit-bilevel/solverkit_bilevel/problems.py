@@ -1,12 +1,15 @@
 """Synthetic bilevel test problems with known answers (method spec B1, B2, B3, B6).
 
-Each builder returns a :class:`solverkit.problems.Bilevel` and, where a closed
-form exists, sets ``y_star`` so that :func:`true_hypergradient` can measure
-the true ||grad psi(x)||.
+Each builder returns an :class:`Instance`: the :class:`solverkit.problems.Bilevel`
+to solve, plus what is known about it (the true hypergradient grad psi where a
+closed form exists, and the closed-form ingredients the tests and benchmarks
+use). The problem itself stays plain data; nothing is attached to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,20 +17,70 @@ import numpy as np
 from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
 
-__all__ = ["toy", "TOY_MINIMA", "box_quadratic", "quadratic_benchopt", "jump_example",
-           "true_hypergradient"]
+__all__ = ["Instance", "BoxQuadraticForm", "toy", "TOY_MINIMA", "box_quadratic",
+           "quadratic_benchopt", "jump_example", "true_hypergradient"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Instance:
+    """A benchmark problem and what is known about its solution.
+
+    Attributes
+    ----------
+    problem : Bilevel
+        The problem handed to ``solverkit.solve``.
+    hypergradient : callable or None
+        ``hypergradient(x) -> grad psi(x)``, the true hypergradient from a
+        closed-form lower-level solution; None when there is none.
+    closed_form : BoxQuadraticForm or None
+        The data of the closed form (B2 only), for tests and the SLSQP baseline.
+    """
+
+    problem: Bilevel
+    hypergradient: Callable[[np.ndarray], np.ndarray] | None = None
+    closed_form: BoxQuadraticForm | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BoxQuadraticForm:
+    """Closed form of B2: g = 1/2 y' diag(a) y - y' B x, f = 1/2 ||y - b||^2 + rho/2 ||x||^2.
+
+    ``x_ref`` is the reference upper-level point used to scale B and to set b.
+    """
+
+    a: np.ndarray
+    B: np.ndarray
+    b: np.ndarray
+    rho: float
+    x_ref: np.ndarray
+
+    def y_star(self, x: np.ndarray) -> np.ndarray:
+        """The lower-level solution clip(B x / a, -1, 1)."""
+        return np.clip(self.B @ x / self.a, -1.0, 1.0)
+
+    def hypergradient(self, x: np.ndarray) -> np.ndarray:
+        """grad psi(x) = rho x + B' (1[|u| < 1] / a * (y*(x) - b)), u = B x / a."""
+        u = self.B @ x / self.a
+        y = np.clip(u, -1.0, 1.0)
+        inactive = (np.abs(u) < 1.0).astype(float)
+        return self.rho * x + self.B.T @ (inactive / self.a * (y - self.b))
+
+    def active_fraction(self, x: np.ndarray) -> float:
+        """Fraction of lower-level bounds active at y*(x)."""
+        return float(np.mean(np.abs(self.B @ x / self.a) >= 1.0))
 
 #: Local minima of psi on the PBGD toy (method spec B1).
 TOY_MINIMA = np.array([0.3824, 1.2152, 2.8296])
 
 
-def toy(seed: int = 0) -> Bilevel:
-    """B1, the PBGD toy (the core's ``Bilevel.example``)."""
-    return Bilevel.example(seed)
+def toy(seed: int = 0) -> Instance:
+    """B1, the PBGD toy (the core's ``Bilevel.example``); y*(x) = -x."""
+    problem = Bilevel.example(seed)
+    return Instance(problem, lambda x: _finite_difference_hypergradient(problem, x))
 
 
 def box_quadratic(seed: int = 0, dx: int = 10, dy: int = 100, stochastic: bool = False,
-                  n_samples: int = 32768, rho: float = 0.01, mu: float = 0.1) -> Bilevel:
+                  n_samples: int = 32768, rho: float = 0.01, mu: float = 0.1) -> Instance:
     """B2: box-constrained quadratic bilevel problem with a closed-form lower level.
 
     g(x, y) = 1/2 y' A y - y' B x with A = diag(a), a in [mu, 1], Y = [-1, 1]^dy,
@@ -53,9 +106,7 @@ def box_quadratic(seed: int = 0, dx: int = 10, dy: int = 100, stochastic: bool =
     b = B @ x_ref / a
     x0 = np.zeros(dx)
     y0 = np.zeros(dy)
-
-    def y_star(x: np.ndarray) -> np.ndarray:
-        return np.clip(B @ x / a, -1.0, 1.0)
+    form = BoxQuadraticForm(a=a, B=B, b=b, rho=rho, x_ref=x_ref)
 
     def f(x: np.ndarray, y: np.ndarray) -> float:
         return float(0.5 * np.sum((y - b) ** 2) + 0.5 * rho * x @ x)
@@ -90,32 +141,21 @@ def box_quadratic(seed: int = 0, dx: int = 10, dy: int = 100, stochastic: bool =
 
         kwargs = dict(stochastic_grad_f=sgrad_f, stochastic_grad_g=sgrad_g, n_samples=n_samples)
     prob = Bilevel(f, g, grad_f, grad_g, x0, y0, X=Reals(dx), Y=Box(-1.0, 1.0, dim=dy),
-                   hvp_g=hvp_g, y_star=y_star, name=f"box-quadratic-{seed}", **kwargs)
-    prob._closed_form = {"a": a, "B": B, "b": b, "rho": rho, "x_ref": x_ref}  # for tests/bench
-    return prob
+                   hvp_g=hvp_g, y_star=form.y_star, name=f"box-quadratic-{seed}", **kwargs)
+    return Instance(prob, form.hypergradient, form)
 
 
-def box_quadratic_hypergradient(prob: Bilevel, x: np.ndarray) -> np.ndarray:
-    """grad psi(x) for :func:`box_quadratic` from y*(x) = clip(B x / a, -1, 1)."""
-    c = prob._closed_form
-    u = c["B"] @ x / c["a"]
-    y = np.clip(u, -1.0, 1.0)
-    inactive = (np.abs(u) < 1.0).astype(float)
-    return c["rho"] * x + c["B"].T @ (inactive / c["a"] * (y - c["b"]))
+def true_hypergradient(instance: Instance, x: np.ndarray) -> np.ndarray:
+    """grad psi(x) = d/dx f(x, y*(x)) of a benchmark instance with a closed form."""
+    if instance.hypergradient is None:
+        raise ValueError(f"{instance.problem.name or 'this problem'} has no closed-form "
+                         "hypergradient")
+    return instance.hypergradient(np.asarray(x, dtype=float))
 
 
-def true_hypergradient(prob: Bilevel, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """grad psi(x) = d/dx f(x, y*(x)) from the problem's closed-form ``y_star``.
-
-    Uses the analytic formula for :func:`box_quadratic`, and central finite
-    differences of psi(x) = f(x, y*(x)) otherwise.
-    """
-    if getattr(prob, "_hypergradient", None) is not None:
-        return prob._hypergradient(x)
-    if getattr(prob, "_closed_form", None) is not None:
-        return box_quadratic_hypergradient(prob, x)
-    if prob.y_star is None:
-        raise ValueError("the true hypergradient needs a closed-form y_star")
+def _finite_difference_hypergradient(prob: Bilevel, x: np.ndarray, h: float = 1e-6
+                                     ) -> np.ndarray:
+    """Central differences of psi(x) = f(x, y*(x)) from the problem's ``y_star``."""
     out = np.empty_like(x, dtype=float)
     for j in range(x.size):
         e = np.zeros_like(x, dtype=float)
@@ -124,7 +164,7 @@ def true_hypergradient(prob: Bilevel, x: np.ndarray, h: float = 1e-6) -> np.ndar
     return out
 
 
-def jump_example(x0: float = 0.8, y0: float = 0.5) -> Bilevel:
+def jump_example(x0: float = 0.8, y0: float = 0.5) -> Instance:
     """B6: a lower level whose solution set jumps (the paper's Examples 1-2).
 
     g(x, y) = -x^2 y^2 on Y = [-1, 1], so S(x) = {-1, 1} for x != 0 and
@@ -146,13 +186,13 @@ def jump_example(x0: float = 0.8, y0: float = 0.5) -> Bilevel:
     def grad_g(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.array([-2 * x[0] * y[0] ** 2]), np.array([-2 * x[0] ** 2 * y[0]])
 
-    return Bilevel(f, g, grad_f, grad_g, [x0], [y0], X=Box(-1.0, 1.0, dim=1),
-                   Y=Box(-1.0, 1.0, dim=1), name="jump-example")
+    return Instance(Bilevel(f, g, grad_f, grad_g, [x0], [y0], X=Box(-1.0, 1.0, dim=1),
+                            Y=Box(-1.0, 1.0, dim=1), name="jump-example"))
 
 
 def quadratic_benchopt(seed: int = 0, dx: int = 10, dy: int = 100, n_inner: int = 32768,
                        n_outer: int = 1024, mu_inner: float = 0.1, L_cross: float = 0.1,
-                       reg: float = 0.1) -> Bilevel:
+                       reg: float = 0.1) -> Instance:
     """B3: a benchopt-style stochastic quadratic bilevel problem (unconstrained).
 
     g = (1/n) sum_i [1/2 y' A_i y + x' B_i y] with A_i = mu_inner I + a_i a_i' (so the
@@ -220,5 +260,4 @@ def quadratic_benchopt(seed: int = 0, dx: int = 10, dy: int = 100, n_inner: int 
     prob = Bilevel(f, g, grad_f, grad_g, np.zeros(dx), np.zeros(dy),
                    stochastic_grad_f=sgrad_f, stochastic_grad_g=sgrad_g, n_samples=n_inner,
                    hvp_g=hvp_g, y_star=y_star, name=f"quadratic-benchopt-{seed}")
-    prob._hypergradient = hypergradient
-    return prob
+    return Instance(prob, hypergradient)

@@ -7,8 +7,8 @@ from solverkit_bilevel.problems import box_quadratic, quadratic_benchopt
 
 from solverkit.testing import conformance_cases
 
-# bilevel-aid needs Hessian-vector products, which the core's toy example lacks.
-SOLVERS = ["bilevel-penalty", "bilevel-penalty-sl", "f2sa"]
+# bilevel-aid and itd need Hessian-vector products, which the core's toy example lacks.
+SOLVERS = ["bilevel-penalty", "bilevel-penalty-sl", "f2sa", "bome"]
 
 
 @pytest.mark.parametrize("name, check", conformance_cases(SOLVERS))
@@ -17,13 +17,13 @@ def test_conformance_on_toy(name, check):
 
 
 @pytest.mark.parametrize("name, check", conformance_cases(
-    ["bilevel-penalty"], problem=box_quadratic(0, dx=3, dy=6)))
+    ["bilevel-penalty"], problem=box_quadratic(0, dx=3, dy=6).problem))
 def test_conformance_on_box_quadratic(name, check):
     check(name)
 
 
 @pytest.mark.parametrize("name, check", conformance_cases(
-    ["bilevel-aid", "bilevel-penalty-sl"],
-    problem=quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16, reg=2.0)))
+    ["bilevel-aid", "bilevel-penalty-sl", "itd"],
+    problem=quadratic_benchopt(0, dx=3, dy=6, n_inner=64, n_outer=16, reg=2.0).problem))
 def test_conformance_on_stochastic_quadratic(name, check):
     check(name)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from solverkit_bilevel._inner import solve_inner
+from solverkit_bilevel._inner import solve_inner, solve_inner_accelerated
 from solverkit_bilevel._oracle import Oracle
 from solverkit_bilevel.problems import (
     TOY_MINIMA,
@@ -24,7 +24,7 @@ from solverkit.sets import Box, Reals
 
 @pytest.mark.parametrize("seed", [0, 1, 3, 5, 13])
 def test_toy_reaches_a_known_local_minimum(seed: int) -> None:
-    r = solverkit.solve(toy(seed), "bilevel-penalty", seed=0)
+    r = solverkit.solve(toy(seed).problem, "bilevel-penalty", seed=0)
     assert r.success, r.message
     x, y = r.x[0], r.extra["y"][0]
     # sigma = 1e-3: bias of x is ~0.2 sigma, LL gap |x + y| ~ 0.25 sigma
@@ -36,14 +36,14 @@ def test_toy_reaches_a_known_local_minimum(seed: int) -> None:
 
 
 def test_bias_is_linear_in_sigma_on_closed_form_problem() -> None:
-    p = box_quadratic(3, dx=5, dy=20)
+    inst = box_quadratic(3, dx=5, dy=20)
     sigmas = np.array([0.1, 0.02, 0.005])
     bias = []
     for s in sigmas:
-        r = solverkit.solve(p, "bilevel-penalty", sigma=float(s), tol=1e-8, certify=False,
-                            seed=0)
+        r = solverkit.solve(inst.problem, "bilevel-penalty", sigma=float(s), tol=1e-8,
+                            certify=False, seed=0)
         assert r.success, r.message
-        bias.append(np.linalg.norm(true_hypergradient(p, r.x)))
+        bias.append(np.linalg.norm(true_hypergradient(inst, r.x)))
     slope = np.polyfit(np.log(sigmas), np.log(bias), 1)[0]
     assert 0.8 <= slope <= 1.2, (bias, slope)
 
@@ -60,9 +60,9 @@ def _psi_sigma(p: Bilevel, x: np.ndarray, sigma: float) -> float:
 def test_penalty_hypergradient_matches_finite_differences(which: str) -> None:
     sigma = 0.05
     if which == "toy":
-        p, x = toy(0), np.array([0.9])
+        p, x = toy(0).problem, np.array([0.9])
     else:
-        p = box_quadratic(1, dx=3, dy=8)
+        p = box_quadratic(1, dx=3, dy=8).problem
         x = np.random.default_rng(1).standard_normal(3) * 0.3
     o = Oracle(p, np.random.default_rng(0))
     ry = solve_inner(o, p.Y, x, p.y0.copy(), sigma, 1e-13, 20000, 1.0, "y")
@@ -75,7 +75,7 @@ def test_penalty_hypergradient_matches_finite_differences(which: str) -> None:
 
 
 def test_iterates_stay_feasible() -> None:
-    p = box_quadratic(0, dx=4, dy=12)
+    p = box_quadratic(0, dx=4, dy=12).problem
     # a box on x too, so both projections are exercised
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,7 +94,7 @@ def test_iterates_stay_feasible() -> None:
 
 def test_jump_example_never_reports_convergence() -> None:
     for x0 in (0.8, -0.5, 0.05):
-        r = solverkit.solve(jump_example(x0=x0), "bilevel-penalty", seed=0, max_iter=500)
+        r = solverkit.solve(jump_example(x0=x0).problem, "bilevel-penalty", seed=0, max_iter=500)
         assert not r.success
         assert r.status != solverkit.Status.CONVERGED
         assert "discontinuous" in r.message or r.status == solverkit.Status.MAX_ITER
@@ -145,7 +145,7 @@ def test_diverging_lower_level_fails_with_reason() -> None:
 
 
 def test_same_seed_same_result() -> None:
-    p = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=512)
+    p = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=512).problem
     a = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=7, max_iter=30)
     b = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=7, max_iter=30)
     c = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.05, seed=8, max_iter=30)
@@ -154,16 +154,16 @@ def test_same_seed_same_result() -> None:
 
 
 def test_stochastic_mode_reduces_true_hypergradient() -> None:
-    p = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=2048)
-    g0 = np.linalg.norm(true_hypergradient(p, p.x0))
-    r = solverkit.solve(p, "bilevel-penalty", oracle="stochastic", sigma=0.02, seed=0,
+    inst = box_quadratic(2, dx=4, dy=10, stochastic=True, n_samples=2048)
+    g0 = np.linalg.norm(true_hypergradient(inst, inst.problem.x0))
+    r = solverkit.solve(inst.problem, "bilevel-penalty", oracle="stochastic", sigma=0.02, seed=0,
                         max_iter=150)
-    assert np.linalg.norm(true_hypergradient(p, r.x)) < 0.1 * g0
+    assert np.linalg.norm(true_hypergradient(inst, r.x)) < 0.1 * g0
     assert np.all(np.abs(r.extra["y"]) <= 1 + 1e-12)
 
 
 def test_continuation_reaches_the_target_sigma() -> None:
-    r = solverkit.solve(toy(1), "bilevel-penalty", continuation=True, sigma=1e-3, seed=0)
+    r = solverkit.solve(toy(1).problem, "bilevel-penalty", continuation=True, sigma=1e-3, seed=0)
     assert r.success, r.message
     assert [s["sigma"] for s in r.extra["stages"]][-1] == pytest.approx(1e-3)
     assert len(r.extra["stages"]) >= 3
@@ -172,15 +172,16 @@ def test_continuation_reaches_the_target_sigma() -> None:
 
 @pytest.mark.parametrize("bad", [{"sigma": 0.0}, {"sigma": -1.0}, {"eps": 0.0},
                                  {"oracle": "magic"}, {"sigma_decay": 1.5},
-                                 {"max_inner": 0}, {"batch_growth": 0.5}])
+                                 {"max_inner": 0}, {"batch_growth": 0.5},
+                                 {"inner_solver": "newton"}, {"outer_rule": "bb"}])
 def test_bad_options_are_rejected(bad: dict) -> None:
     with pytest.raises((ValueError, TypeError)):
-        solverkit.solve(toy(0), "bilevel-penalty", **bad)
+        solverkit.solve(toy(0).problem, "bilevel-penalty", **bad)
 
 
 def test_stochastic_mode_needs_stochastic_oracles() -> None:
     with pytest.raises(ValueError, match="stochastic"):
-        solverkit.solve(toy(0), "bilevel-penalty", oracle="stochastic")
+        solverkit.solve(toy(0).problem, "bilevel-penalty", oracle="stochastic")
 
 
 def test_wrong_gradient_shape_is_a_clear_error() -> None:
@@ -207,7 +208,7 @@ def test_wrong_gradient_shape_is_a_clear_error() -> None:
 
 
 def test_x0_outside_X_is_projected_with_a_warning() -> None:
-    p = toy(0)
+    p = toy(0).problem
     with pytest.warns(UserWarning, match="outside"):
         q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, [5.0], [0.0], X=p.X)
     assert q.x0[0] == 3.0
@@ -217,7 +218,7 @@ def test_x0_outside_X_is_projected_with_a_warning() -> None:
 def test_cvxpy_set_projection_gives_the_box_answer() -> None:
     from solverkit.sets import CvxpySet  # cvxpy is a core dependency
 
-    p = box_quadratic(4, dx=2, dy=4)
+    p = box_quadratic(4, dx=2, dy=4).problem
     Y = CvxpySet(4, lambda v: [v >= -1, v <= 1])
     q = Bilevel(p.f, p.g, p.grad_f, p.grad_g, p.x0, p.y0, X=p.X, Y=Y)
     opts = dict(sigma=0.1, tol=1e-3, inner_tol_factor=10.0, certify=False, seed=0, max_iter=2)
@@ -226,3 +227,55 @@ def test_cvxpy_set_projection_gives_the_box_answer() -> None:
     np.testing.assert_allclose(a.x, b.x, atol=1e-4)
     assert Y.solves > 0 and np.all(np.abs(b.extra["y"]) <= 1 + 1e-7)
     assert np.all(np.abs(b.extra["z"]) <= 1 + 1e-7)
+
+
+def test_accelerated_inner_solver_matches_the_closed_form_in_fewer_steps() -> None:
+    """z = argmin_Y g(x, .) = clip(B x / a, -1, 1) on an ill-conditioned box QP (kappa = 1e3)."""
+    inst = box_quadratic(5, dx=4, dy=60, mu=1e-3)
+    p, x = inst.problem, inst.closed_form.x_ref * 0.9
+    steps = {}
+    for name, solver in (("pg", solve_inner), ("apg", solve_inner_accelerated)):
+        o = Oracle(p, np.random.default_rng(0))
+        r = solver(o, p.Y, x, p.y0.copy(), 0.0, 1e-10, 200000, 1.0, "z")
+        np.testing.assert_allclose(r.v, inst.closed_form.y_star(x), atol=1e-8)
+        assert np.all(np.abs(r.v) <= 1.0)
+        steps[name] = r.steps
+    assert steps["apg"] < steps["pg"] / 3, steps
+
+
+def test_accelerated_inner_solver_on_the_nonconvex_toy() -> None:
+    p = toy(2).problem
+    for x in (0.3, 1.7, 2.9):
+        o = Oracle(p, np.random.default_rng(0))
+        r = solve_inner_accelerated(o, p.Y, np.array([x]), np.array([4.0]), 0.0, 1e-12, 10000,
+                                    1.0, "z")
+        assert r.v[0] == pytest.approx(-x, abs=1e-10)  # S(x) = {-x}
+
+
+@pytest.mark.parametrize("opts", [{"inner_solver": "apg"},
+                                  {"inner_solver": "apg", "shift_warm_start": True},
+                                  {"shift_warm_start": True}])
+def test_inner_variants_reach_the_same_solution(opts: dict) -> None:
+    inst = box_quadratic(3, dx=5, dy=20)
+    common = dict(sigma=0.01, tol=1e-7, certify=False, seed=0)
+    ref = solverkit.solve(inst.problem, "bilevel-penalty", **common)
+    r = solverkit.solve(inst.problem, "bilevel-penalty", **common, **opts)
+    assert r.success, r.message
+    np.testing.assert_allclose(r.x, ref.x, atol=1e-5)
+    assert np.all(np.abs(r.extra["y"]) <= 1 + 1e-12) and np.all(np.abs(r.extra["z"]) <= 1 + 1e-12)
+
+
+def test_fixed_outer_step_follows_the_gradient_flow_of_psi() -> None:
+    """With the paper's fixed step each start ends in the basin of psi that holds x0
+    (basins bounded by psi's local maxima, 0.747 and 2.109, found on a grid), whatever
+    y0 is; the adaptive default may cross basins."""
+    from solverkit_bilevel.bench import toy_flow_basins
+
+    seeds = [0, 1, 2, 3, 4, 5]
+    expected = toy_flow_basins([toy(s).problem.x0[0] for s in seeds])
+    assert len(set(expected.tolist())) == 3  # the starts cover all three basins
+    for s, basin in zip(seeds, expected):
+        r = solverkit.solve(toy(s).problem, "bilevel-penalty", sigma=1e-3, outer_rule="fixed",
+                            outer_step=0.02, seed=0)
+        assert r.success, r.message
+        assert abs(r.x[0] - TOY_MINIMA[basin]) <= 1e-3

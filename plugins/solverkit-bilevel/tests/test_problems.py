@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solverkit_bilevel.problems import box_quadratic, quadratic_benchopt, true_hypergradient
+from solverkit_bilevel.problems import (
+    box_quadratic,
+    jump_example,
+    quadratic_benchopt,
+    true_hypergradient,
+)
 
 import solverkit
 
@@ -33,13 +38,13 @@ def _check_oracles(p, rng, atol=1e-6):
 
 def test_synthetic_oracles_match_finite_differences() -> None:
     rng = np.random.default_rng(0)
-    _check_oracles(box_quadratic(0, dx=4, dy=9), rng)
-    _check_oracles(quadratic_benchopt(0, n_inner=128, n_outer=32), rng)
+    _check_oracles(box_quadratic(0, dx=4, dy=9).problem, rng)
+    _check_oracles(quadratic_benchopt(0, n_inner=128, n_outer=32).problem, rng)
 
 
 def test_stochastic_oracles_average_to_the_full_gradient() -> None:
-    for p in (box_quadratic(1, dx=3, dy=7, stochastic=True, n_samples=64),
-              quadratic_benchopt(1, n_inner=64, n_outer=64)):
+    for p in (box_quadratic(1, dx=3, dy=7, stochastic=True, n_samples=64).problem,
+              quadratic_benchopt(1, n_inner=64, n_outer=64).problem):
         rng = np.random.default_rng(1)
         x, y = rng.standard_normal(p.dx), rng.standard_normal(p.dy)
         idx = np.arange(p.n_samples)
@@ -50,19 +55,37 @@ def test_stochastic_oracles_average_to_the_full_gradient() -> None:
 
 
 def test_closed_form_hypergradient_matches_finite_differences_of_psi() -> None:
-    p = box_quadratic(2, dx=4, dy=10)
-    x = p._closed_form["x_ref"] * 0.7
+    inst = box_quadratic(2, dx=4, dy=10)
+    p, x = inst.problem, inst.closed_form.x_ref * 0.7
     h = 1e-7
     fd = [(p.f(x + h * e, p.y_star(x + h * e)) - p.f(x - h * e, p.y_star(x - h * e))) / (2 * h)
           for e in np.eye(4)]
-    np.testing.assert_allclose(true_hypergradient(p, x), fd, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(true_hypergradient(inst, x), fd, rtol=1e-5, atol=1e-6)
+
+
+def test_benchopt_quadratic_hypergradient_matches_finite_differences_of_psi() -> None:
+    inst = quadratic_benchopt(3, dx=3, dy=6, n_inner=64, n_outer=16)
+    p = inst.problem
+    x = np.random.default_rng(0).standard_normal(3)
+    h = 1e-6
+    fd = [(p.f(x + h * e, p.y_star(x + h * e)) - p.f(x - h * e, p.y_star(x - h * e))) / (2 * h)
+          for e in np.eye(3)]
+    np.testing.assert_allclose(true_hypergradient(inst, x), fd, rtol=1e-5, atol=1e-7)
+
+
+def test_instances_keep_problems_plain() -> None:
+    """What is known about a test problem lives on the Instance, not on the Bilevel."""
+    inst = box_quadratic(0, dx=3, dy=5)
+    assert not [k for k in vars(inst.problem) if k.startswith("_")]
+    with pytest.raises(ValueError, match="no closed-form"):
+        true_hypergradient(jump_example(), np.zeros(1))
 
 
 def test_box_quadratic_has_about_half_the_bounds_active_at_the_solution() -> None:
-    p = box_quadratic(0)
-    r = solverkit.solve(p, "bilevel-penalty", sigma=1e-2, tol=1e-4, certify=False, seed=0)
-    u = p._closed_form["B"] @ r.x / p._closed_form["a"]
-    assert 0.3 <= np.mean(np.abs(u) >= 1) <= 0.7
+    inst = box_quadratic(0)
+    r = solverkit.solve(inst.problem, "bilevel-penalty", sigma=1e-2, tol=1e-4, certify=False,
+                        seed=0)
+    assert 0.3 <= inst.closed_form.active_fraction(r.x) <= 0.7
 
 
 def test_data_problems_oracles() -> None:
@@ -70,21 +93,26 @@ def test_data_problems_oracles() -> None:
     from solverkit_bilevel.data_problems import accuracy, hyper_cleaning, l2_selection
 
     rng = np.random.default_rng(3)
-    for p in (hyper_cleaning(0), l2_selection(0)):
-        _check_oracles(p, rng, atol=1e-5)
-        assert 0.0 <= accuracy(p, np.zeros(p.dy)) <= 1.0
+    for inst in (hyper_cleaning(0), l2_selection(0)):
+        _check_oracles(inst.problem, rng, atol=1e-5)
+        assert 0.0 <= accuracy(inst, np.zeros(inst.problem.dy)) <= 1.0
 
 
 def test_hyper_cleaning_beats_unweighted_training() -> None:
     pytest.importorskip("sklearn")
     from solverkit_bilevel.data_problems import accuracy, hyper_cleaning
 
-    p = hyper_cleaning(1, corruption=0.5)
-    r = solverkit.solve(p, "bilevel-penalty", sigma=0.1, tol=1e-3, inner_tol_factor=30.0,
-                        certify=False, max_iter=100, seed=0)
-    base = solverkit.solve(p, "bilevel-aid", max_iter=1).extra["y"]  # x = 0: equal weights
-    assert accuracy(p, r.extra["y"]) > accuracy(p, base) + 0.02
+    inst = hyper_cleaning(1, corruption=0.5)
+    r = solverkit.solve(inst.problem, "bilevel-penalty", sigma=0.1, tol=1e-6, certify=False,
+                        inner_tol_factor=300.0, inner_solver="apg", shift_warm_start=True,
+                        max_iter=8, seed=0)
+    # x = 0 gives every training example the same weight
+    base = solverkit.solve(inst.problem, "bilevel-aid", max_iter=1).extra["y"]
+    # z = argmin g(x, .): the model trained on the training split alone with the learned weights
+    assert accuracy(inst, r.extra["z"]) > accuracy(inst, base) + 0.02
     assert r.extra["hvp_calls"] == 0
+    # the learned weights separate the corrupted labels from the clean ones
+    assert np.mean(r.x[~inst.flipped]) > np.mean(r.x[inst.flipped]) + 1.0
 
 
 def test_benchmarks_are_registered() -> None:
