@@ -132,6 +132,10 @@ class DynamicSubmodular(DynamicBase):
         In [0, 1]. Besides the paper's rule (rebuild when f(S) < (1 - eps) gamma/2),
         a deletion that hits S rebuilds when f(S) fell below (1 - refresh) times its
         value at the last Build. 1 disables it (the paper's rule alone). Default 0.05.
+    extend : bool
+        Also keep guesses below the grid, down to gamma ~ eps m, while the lowest guess
+        has fewer than k picks (see :meth:`_extend`); they only add candidate
+        solutions, the grid's guesses still carry the guarantee. Default True.
 
     Notes
     -----
@@ -142,7 +146,8 @@ class DynamicSubmodular(DynamicBase):
     """
 
     def __init__(self, f: Any, k: int, eps: float = 0.2, seed: Any = None,
-                 n_max: int | None = None, candidates: int = 8, refresh: float = 0.05) -> None:
+                 n_max: int | None = None, candidates: int = 8, refresh: float = 0.05,
+                 extend: bool = True) -> None:
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 < eps < 1.0:
             raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
         if n_max is not None and (isinstance(n_max, bool) or not isinstance(n_max, int)
@@ -157,6 +162,9 @@ class DynamicSubmodular(DynamicBase):
         self.eps = float(eps)
         self.candidates = int(candidates)
         self.refresh = float(refresh)
+        if not isinstance(extend, (bool, np.bool_)):
+            raise ValueError(f"extend must be True or False, got {extend!r}")
+        self.extend = bool(extend)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.T = max(1, math.ceil(math.log2(max(2, n_max or 2))))
         self.guesses: dict[int, _Guess] = {}
@@ -318,8 +326,11 @@ class DynamicSubmodular(DynamicBase):
 
         if T != self.T:  # more levels: rebuild every guess from scratch
             self.counters["level_grows"] += 1
-            guesses = {i: self._new_guess(i, T, pool_for(self._tau(i))) for i in self._grid(m)}
+            grid = self._grid(m)
+            guesses = {i: self._new_guess(i, T, pool_for(self._tau(i))) for i in grid}
             self.counters["new_guesses"] += len(guesses)
+            if grid:
+                self._extend(guesses, grid.start, m, T, pool_for)
             plans: dict[int, _Plan | None] = {}
         else:
             guesses, plans = self._regrid(m, pool_for)
@@ -371,7 +382,8 @@ class DynamicSubmodular(DynamicBase):
     def _delete(self, ids: list[int]) -> None:
         gone = set(ids)
         m = self.max_single(without=gone)
-        guesses, plans = self._regrid(m, lambda tau: self.live_at_least(tau, without=gone))
+        guesses, plans = self._regrid(m, lambda tau: self.live_at_least(tau, without=gone),
+                                      grow=False)
         for i, g in guesses.items():
             if i in self.guesses:
                 plans[i] = self._plan_delete(g, ids)
@@ -386,18 +398,58 @@ class DynamicSubmodular(DynamicBase):
     def _tau(self, i: int) -> float:
         return math.exp(i * self._log_base) / (2.0 * self.k)
 
-    def _regrid(self, m: float, pool_for: Any) -> tuple[dict[int, _Guess], dict[int, Any]]:
+    def _regrid(self, m: float, pool_for: Any,
+                grow: bool = True) -> tuple[dict[int, _Guess], dict[int, Any]]:
         """Guesses after the update: kept ones (with one grid step of slack, so an
-        oscillating maximum does not rebuild guesses back and forth) plus new ones."""
+        oscillating maximum does not rebuild guesses back and forth), new ones, and
+        the guesses below the grid that ``extend`` asks for."""
         grid = self._grid(m)
-        keep = range(grid.start - 1, grid.stop + 1) if grid else range(0)
-        guesses = {i: g for i, g in self.guesses.items() if i in keep}
-        self.counters["dropped_guesses"] += len(self.guesses) - len(guesses)
+        if not grid:
+            self.counters["dropped_guesses"] += len(self.guesses)
+            return {}, {}
+        cand = {i: g for i, g in self.guesses.items() if i < grid.stop + 1}
         for i in grid:
-            if i not in guesses:
-                guesses[i] = self._new_guess(i, self.T, pool_for(self._tau(i)))
+            if i not in cand:
+                cand[i] = self._new_guess(i, self.T, pool_for(self._tau(i)))
                 self.counters["new_guesses"] += 1
+        lo = self._extend(cand, grid.start, m, self.T, pool_for, grow)
+        guesses = {i: g for i, g in cand.items() if lo - 1 <= i}
+        kept = sum(1 for i in guesses if i in self.guesses)
+        self.counters["dropped_guesses"] += len(self.guesses) - kept
         return guesses, {}
+
+    def _extend(self, cand: dict[int, _Guess], lo: int, m: float, T: int,
+                pool_for: Any, grow: bool = True) -> int:
+        """Lowest guess to keep: walk down from the grid's bottom while the lowest guess
+        is not full, creating guesses, down to gamma ~ eps m.
+
+        The grid [m/(1+eps), k m] is all the guarantee needs. When OPT is close to m
+        (facility location, a nearly empty ground set) its lowest guess stops short of
+        k picks because every remaining gain is below its tau ~ m / 2k, so (b) only
+        gives f >= OPT - m/2. A guess gamma below it that is still not full gives
+        f >= OPT - gamma/2; a full one gives nothing new, so the walk stops there. The
+        sizes of kept guesses are the ones before this update (one update of lag).
+        Deletions (``grow=False``) keep the guesses already below the grid but create
+        none: on a stream of deletions of the largest elements, creating them cost a
+        Build over the whole live set each time the grid moved down.
+        """
+        if not self.extend:
+            return lo
+        floor_i = math.floor(math.log(self.eps * m) / self._log_base + 1e-9)
+        while lo > floor_i:
+            g = cand.get(lo)
+            if g is None or g.size >= self.k:
+                break
+            if (g.lowest <= g.T or not grow) and lo - 1 not in cand:
+                # short of k only because a deletion took a pick since its last Build: no
+                # reason to build a new guess (guesses already there are kept, so a pick
+                # deleted and refilled does not drop and rebuild the ones below)
+                break
+            lo -= 1
+            if lo not in cand:
+                cand[lo] = self._new_guess(lo, T, pool_for(self._tau(lo)))
+                self.counters["new_guesses"] += 1
+        return lo
 
     def _apply(self, g: _Guess, plan: _Plan) -> None:
         for e in plan.add_B:

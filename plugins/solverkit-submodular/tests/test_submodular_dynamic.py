@@ -43,7 +43,7 @@ def test_invariant_and_ratio_after_every_update(small_oracle, seed, rule):
     k = 1 + seed % 4
     eps = (0.1, 0.2, 0.5)[seed % 3]
     # "paper": uniform picks and the (1 - eps) gamma / 2 rebuild rule only
-    kw = {"candidates": 1, "refresh": 1.0} if rule == "paper" else {}
+    kw = {"candidates": 1, "refresh": 1.0, "extend": False} if rule == "paper" else {}
     dyn = DynamicSubmodular(f, k, eps=eps, seed=seed, **kw)
     live: set[int] = set()
     for op, ids in _random_stream(rng, n, 45, batch=seed % 2 == 1):
@@ -221,3 +221,49 @@ def test_oracle_errors_leave_structure_consistent(mode, make_coverage):
     f.mode = None
     dyn.insert(list(range(12, 24)))  # the structure keeps working after the error
     dyn.check_invariant()
+
+
+def _hub_facility(seed, n=12, points=30):
+    """Facility location where element 0 serves every point well: OPT is close to m."""
+    from solverkit_submodular import FacilityLocation
+
+    rng = np.random.default_rng(seed)
+    X, Y = rng.random((points, 2)), rng.random((n, 2))
+    sim = np.exp(-20.0 * ((X[:, None] - Y[None]) ** 2).sum(-1))
+    sim[:, 0] = np.maximum(sim[:, 0], 0.8)
+    return FacilityLocation(sim)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_extend_adds_guesses_below_the_grid_when_opt_is_near_m(seed):
+    """With OPT close to the largest singleton m the grid's lowest guess stops short of k
+    picks; ``extend`` walks down until a guess fills up (or gamma ~ eps m), every extra
+    guess keeps the invariant, and (b) of the lowest guess bounds the loss by gamma/2."""
+    n, k, eps = 12, 4, 0.2
+    f = _hub_facility(seed, n=n)
+    plain = DynamicSubmodular(f, k, eps=eps, seed=seed, extend=False)
+    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed)
+    for e in range(n):
+        plain.insert(e)
+        dyn.insert(e)
+        dyn.check_invariant()
+    m = dyn.max_single()
+    grid = dyn._grid(m)
+    assert min(plain.guesses) >= grid.start - 1
+    lowest = dyn.guesses[min(dyn.guesses)]
+    assert min(dyn.guesses) < grid.start  # the grid's bottom guess was not full
+    assert lowest.size == k or lowest.gamma <= eps * m * (1 + eps) ** 2
+    opt, _ = brute_force_opt(f, list(range(n)), k)
+    if lowest.size < k:  # (b) for the lowest guess
+        assert dyn.value() - dyn.base >= opt - value_of(f, []) - lowest.gamma / 2 - 1e-9
+    for e in range(0, n, 2):  # extra guesses follow deletions like the others
+        dyn.delete(e)
+        dyn.check_invariant()
+
+
+def test_extend_option_is_validated():
+    f = _hub_facility(0)
+    with pytest.raises(ValueError, match="extend"):
+        DynamicSubmodular(f, 2, extend="yes")
+    with pytest.raises(TypeError, match="extend"):  # the core checks the annotation first
+        sk.open("dynamic-submodular", f=f, k=2, extend=1)
