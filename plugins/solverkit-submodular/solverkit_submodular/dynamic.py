@@ -127,7 +127,7 @@ class DynamicSubmodular(DynamicBase):
         the random order (a uniform random subset); 1 is the paper's uniform pick.
         An element's chance of being picked grows by at most that factor, so the
         expected rebuild cost does too, while the value moves towards greedy's.
-        Default 8.
+        Default 4.
     refresh : float
         In [0, 1]. Besides the paper's rule (rebuild when f(S) < (1 - eps) gamma/2),
         a deletion that hits S rebuilds when f(S) fell below (1 - refresh) times its
@@ -146,7 +146,7 @@ class DynamicSubmodular(DynamicBase):
     """
 
     def __init__(self, f: Any, k: int, eps: float = 0.2, seed: Any = None,
-                 n_max: int | None = None, candidates: int = 8, refresh: float = 0.05,
+                 n_max: int | None = None, candidates: int = 4, refresh: float = 0.05,
                  extend: bool = True) -> None:
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 < eps < 1.0:
             raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
@@ -205,8 +205,15 @@ class DynamicSubmodular(DynamicBase):
 
     # -- Build (spec 2.4) ----------------------------------------------------------------------
     def _build(self, g: _Guess, l0: int, state: Any, val: float, size: int,
-               pool: list[int]) -> _Built:
-        """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit)."""
+               pool: list[int], known: set[int] | frozenset[int] = frozenset()) -> _Built:
+        """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit).
+
+        ``known``: elements of ``pool`` already known to have gain >= tau against
+        ``state``. The live part of A[l0] is such a set: it was recorded with exact
+        gains against S[<l0], and S[<l0] has not changed since (a rebuild starts at or
+        below the lowest level any deletion touched), so only the rest of the pool
+        (B[l0], new insertions) is filtered. This saves |A[l0]| calls per rebuild.
+        """
         oracle, k, tau, T, r = self.oracle, self.k, g.tau, g.T, self.candidates
         single = self.singles.values
         self.counters["builds"] += 1
@@ -215,11 +222,14 @@ class DynamicSubmodular(DynamicBase):
         pool = [pool[j] for j in g.rng.permutation(len(pool)).tolist()]
         if size == 0:  # filtering against S = {} reuses the cached singletons
             rem = [e for e in pool if single[e] >= tau]
-        elif pool:
-            gs = oracle.gains(state, pool).tolist()
-            rem = [e for e, x in zip(pool, gs, strict=False) if x >= tau]
         else:
-            rem = []
+            unknown = [e for e in pool if e not in known]
+            if unknown:
+                gs = oracle.gains(state, unknown).tolist()
+                low = {e for e, x in zip(unknown, gs, strict=False) if x < tau}
+                rem = [e for e in pool if e not in low]
+            else:
+                rem = pool
         pos, dirty = 0, False
         cur: set[int] | None = None
         A: list[set[int]] = []
@@ -310,7 +320,7 @@ class DynamicSubmodular(DynamicBase):
         l_b = next(lv for lv in range(T + 1) if len(g.B[lv]) + n_new >= (1 << (T - lv)))
         l0 = min(l_b, g.lowest)
         pool = list(g.A[l0] | g.B[l0]) + useful
-        plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], g.size_below(l0), pool)
+        plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], g.size_below(l0), pool, g.A[l0])
         return plan
 
     def _insert(self, ids: list[int], singles: list[float]) -> None:
@@ -331,6 +341,7 @@ class DynamicSubmodular(DynamicBase):
             self.counters["new_guesses"] += len(guesses)
             if grid:
                 self._extend(guesses, grid.start, m, T, pool_for)
+                self._extend_up(guesses, grid.stop - 1, m, T, pool_for)
             plans: dict[int, _Plan | None] = {}
         else:
             guesses, plans = self._regrid(m, pool_for)
@@ -376,7 +387,7 @@ class DynamicSubmodular(DynamicBase):
             gone = set(mine)
             pool = [e for e in (g.A[l0] | g.B[l0]) if e not in gone]
             size_below = g.size_below(l0)
-            plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], size_below, pool)
+            plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], size_below, pool, g.A[l0])
         return plan
 
     def _delete(self, ids: list[int]) -> None:
@@ -407,16 +418,41 @@ class DynamicSubmodular(DynamicBase):
         if not grid:
             self.counters["dropped_guesses"] += len(self.guesses)
             return {}, {}
-        cand = {i: g for i, g in self.guesses.items() if i < grid.stop + 1}
+        cand = dict(self.guesses)
         for i in grid:
             if i not in cand:
                 cand[i] = self._new_guess(i, self.T, pool_for(self._tau(i)))
                 self.counters["new_guesses"] += 1
         lo = self._extend(cand, grid.start, m, self.T, pool_for, grow)
-        guesses = {i: g for i, g in cand.items() if lo - 1 <= i}
+        hi = self._extend_up(cand, grid.stop - 1, m, self.T, pool_for)
+        guesses = {i: g for i, g in cand.items() if lo - 1 <= i <= hi + 1}
         kept = sum(1 for i in guesses if i in self.guesses)
         self.counters["dropped_guesses"] += len(self.guesses) - kept
         return guesses, {}
+
+    def _extend_up(self, cand: dict[int, _Guess], hi: int, m: float, T: int,
+                   pool_for: Any) -> int:
+        """Highest guess to keep: walk up from the grid's top while the top guess is
+        full, creating guesses, up to gamma = 2 k m (tau = m: no element can pass a
+        higher threshold).
+
+        When every guess of the grid is full (many elements close to the largest,
+        late in a delete-largest-first stream), a higher threshold may still fill k
+        slots, with better picks: its (a) is f >= (1 - eps) gamma / 2 > (1 - eps) k m / 2.
+        The walk stops at the first guess short of k; that one is kept (its (b) holds).
+        """
+        if not self.extend:
+            return hi
+        ceil_i = math.floor(math.log(2.0 * self.k * m) / self._log_base + 1e-9)
+        while hi < ceil_i:
+            g = cand.get(hi)
+            if g is None or g.size < self.k:
+                break
+            hi += 1
+            if hi not in cand:
+                cand[hi] = self._new_guess(hi, T, pool_for(self._tau(hi)))
+                self.counters["new_guesses"] += 1
+        return hi
 
     def _extend(self, cand: dict[int, _Guess], lo: int, m: float, T: int,
                 pool_for: Any, grow: bool = True) -> int:

@@ -77,7 +77,7 @@ class DynamicOptions:
         with a full rebuild each time the live set passes 2^T.
     candidates : int
         Each pick is the best of the first ``candidates`` qualifying elements in
-        the random order (1 = the paper's uniform pick). Default 8.
+        the random order (1 = the paper's uniform pick). Default 4.
     refresh : float
         In [0, 1]: a deletion hitting the solution also rebuilds when f(S) fell
         below (1 - refresh) times its value at the last build (1 = the paper's
@@ -90,7 +90,7 @@ class DynamicOptions:
 
     eps: float = 0.2
     n_max: int | None = None
-    candidates: int = 8
+    candidates: int = 4
     refresh: float = 0.05
     extend: bool = True
 

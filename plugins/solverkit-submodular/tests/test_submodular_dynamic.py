@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from solverkit_submodular import OracleError
@@ -267,3 +269,44 @@ def test_extend_option_is_validated():
         DynamicSubmodular(f, 2, extend="yes")
     with pytest.raises(TypeError, match="extend"):  # the core checks the annotation first
         sk.open("dynamic-submodular", f=f, k=2, extend=1)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_extend_adds_guesses_above_the_grid_while_the_top_is_full(seed):
+    """Disjoint equal sets: OPT = k m, so every guess up to gamma = 2 k m (tau = m) fills
+    k slots; the walk up creates them all, and stops there (no element passes tau > m)."""
+    from solverkit_submodular import SetCoverage
+
+    k, size, n, eps = 3, 4, 10, 0.2
+    rng = np.random.default_rng(seed)
+    items = rng.permutation(n * size)
+    f = SetCoverage([items[j * size:(j + 1) * size] for j in range(n)], universe=n * size)
+    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed)
+    plain = DynamicSubmodular(f, k, eps=eps, seed=seed, extend=False)
+    dyn.insert(range(n))
+    plain.insert(range(n))
+    dyn.check_invariant()
+    grid = dyn._grid(float(size))
+    top = math.floor(math.log(2 * k * size) / math.log1p(eps) + 1e-9)
+    assert max(plain.guesses) == grid.stop - 1
+    assert max(dyn.guesses) == top > grid.stop - 1
+    assert all(g.size == k for g in dyn.guesses.values())
+    assert dyn.value() == pytest.approx(k * size)
+    for e in range(0, n, 3):
+        dyn.delete(e)
+        dyn.check_invariant()
+
+
+def test_extend_stops_at_the_first_guess_short_of_k(make_coverage):
+    """A dominant element: the grid's top guess cannot fill k slots, nothing is added above
+    it (one grid step of slack at most)."""
+    from solverkit_submodular import SetCoverage
+
+    sets = [list(range(100))] + [[100 + j] for j in range(8)]
+    f = SetCoverage(sets, universe=108)
+    dyn = DynamicSubmodular(f, 3, eps=0.2, seed=0)
+    dyn.insert(range(9))
+    dyn.check_invariant()
+    grid = dyn._grid(100.0)
+    assert dyn.guesses[grid.stop - 1].size < 3
+    assert max(dyn.guesses) <= grid.stop - 1
