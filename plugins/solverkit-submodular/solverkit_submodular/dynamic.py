@@ -127,11 +127,15 @@ class DynamicSubmodular(DynamicBase):
         the random order (a uniform random subset); 1 is the paper's uniform pick.
         An element's chance of being picked grows by at most that factor, so the
         expected rebuild cost does too, while the value moves towards greedy's.
-        Default 8.
+        Default 4.
     refresh : float
         In [0, 1]. Besides the paper's rule (rebuild when f(S) < (1 - eps) gamma/2),
         a deletion that hits S rebuilds when f(S) fell below (1 - refresh) times its
         value at the last Build. 1 disables it (the paper's rule alone). Default 0.05.
+    extend : bool
+        Also keep guesses below the grid, down to gamma ~ eps m, while the lowest guess
+        has fewer than k picks (see :meth:`_extend`); they only add candidate
+        solutions, the grid's guesses still carry the guarantee. Default True.
 
     Notes
     -----
@@ -142,7 +146,8 @@ class DynamicSubmodular(DynamicBase):
     """
 
     def __init__(self, f: Any, k: int, eps: float = 0.2, seed: Any = None,
-                 n_max: int | None = None, candidates: int = 8, refresh: float = 0.05) -> None:
+                 n_max: int | None = None, candidates: int = 4, refresh: float = 0.05,
+                 extend: bool = True) -> None:
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 < eps < 1.0:
             raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
         if n_max is not None and (isinstance(n_max, bool) or not isinstance(n_max, int)
@@ -157,6 +162,9 @@ class DynamicSubmodular(DynamicBase):
         self.eps = float(eps)
         self.candidates = int(candidates)
         self.refresh = float(refresh)
+        if not isinstance(extend, (bool, np.bool_)):
+            raise ValueError(f"extend must be True or False, got {extend!r}")
+        self.extend = bool(extend)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.T = max(1, math.ceil(math.log2(max(2, n_max or 2))))
         self.guesses: dict[int, _Guess] = {}
@@ -197,8 +205,15 @@ class DynamicSubmodular(DynamicBase):
 
     # -- Build (spec 2.4) ----------------------------------------------------------------------
     def _build(self, g: _Guess, l0: int, state: Any, val: float, size: int,
-               pool: list[int]) -> _Built:
-        """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit)."""
+               pool: list[int], known: set[int] | frozenset[int] = frozenset()) -> _Built:
+        """Rebuild levels l0..T from the f-state of S[<l0] over ``pool`` (pure: no commit).
+
+        ``known``: elements of ``pool`` already known to have gain >= tau against
+        ``state``. The live part of A[l0] is such a set: it was recorded with exact
+        gains against S[<l0], and S[<l0] has not changed since (a rebuild starts at or
+        below the lowest level any deletion touched), so only the rest of the pool
+        (B[l0], new insertions) is filtered. This saves |A[l0]| calls per rebuild.
+        """
         oracle, k, tau, T, r = self.oracle, self.k, g.tau, g.T, self.candidates
         single = self.singles.values
         self.counters["builds"] += 1
@@ -207,11 +222,14 @@ class DynamicSubmodular(DynamicBase):
         pool = [pool[j] for j in g.rng.permutation(len(pool)).tolist()]
         if size == 0:  # filtering against S = {} reuses the cached singletons
             rem = [e for e in pool if single[e] >= tau]
-        elif pool:
-            gs = oracle.gains(state, pool).tolist()
-            rem = [e for e, x in zip(pool, gs, strict=False) if x >= tau]
         else:
-            rem = []
+            unknown = [e for e in pool if e not in known]
+            if unknown:
+                gs = oracle.gains(state, unknown).tolist()
+                low = {e for e, x in zip(unknown, gs, strict=False) if x < tau}
+                rem = [e for e in pool if e not in low]
+            else:
+                rem = pool
         pos, dirty = 0, False
         cur: set[int] | None = None
         A: list[set[int]] = []
@@ -302,7 +320,7 @@ class DynamicSubmodular(DynamicBase):
         l_b = next(lv for lv in range(T + 1) if len(g.B[lv]) + n_new >= (1 << (T - lv)))
         l0 = min(l_b, g.lowest)
         pool = list(g.A[l0] | g.B[l0]) + useful
-        plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], g.size_below(l0), pool)
+        plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], g.size_below(l0), pool, g.A[l0])
         return plan
 
     def _insert(self, ids: list[int], singles: list[float]) -> None:
@@ -318,8 +336,12 @@ class DynamicSubmodular(DynamicBase):
 
         if T != self.T:  # more levels: rebuild every guess from scratch
             self.counters["level_grows"] += 1
-            guesses = {i: self._new_guess(i, T, pool_for(self._tau(i))) for i in self._grid(m)}
+            grid = self._grid(m)
+            guesses = {i: self._new_guess(i, T, pool_for(self._tau(i))) for i in grid}
             self.counters["new_guesses"] += len(guesses)
+            if grid:
+                self._extend(guesses, grid.start, m, T, pool_for)
+                self._extend_up(guesses, grid.stop - 1, m, T, pool_for)
             plans: dict[int, _Plan | None] = {}
         else:
             guesses, plans = self._regrid(m, pool_for)
@@ -365,13 +387,14 @@ class DynamicSubmodular(DynamicBase):
             gone = set(mine)
             pool = [e for e in (g.A[l0] | g.B[l0]) if e not in gone]
             size_below = g.size_below(l0)
-            plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], size_below, pool)
+            plan.built = self._build(g, l0, g.P[l0], g.Pv[l0], size_below, pool, g.A[l0])
         return plan
 
     def _delete(self, ids: list[int]) -> None:
         gone = set(ids)
         m = self.max_single(without=gone)
-        guesses, plans = self._regrid(m, lambda tau: self.live_at_least(tau, without=gone))
+        guesses, plans = self._regrid(m, lambda tau: self.live_at_least(tau, without=gone),
+                                      grow=False)
         for i, g in guesses.items():
             if i in self.guesses:
                 plans[i] = self._plan_delete(g, ids)
@@ -386,18 +409,83 @@ class DynamicSubmodular(DynamicBase):
     def _tau(self, i: int) -> float:
         return math.exp(i * self._log_base) / (2.0 * self.k)
 
-    def _regrid(self, m: float, pool_for: Any) -> tuple[dict[int, _Guess], dict[int, Any]]:
+    def _regrid(self, m: float, pool_for: Any,
+                grow: bool = True) -> tuple[dict[int, _Guess], dict[int, Any]]:
         """Guesses after the update: kept ones (with one grid step of slack, so an
-        oscillating maximum does not rebuild guesses back and forth) plus new ones."""
+        oscillating maximum does not rebuild guesses back and forth), new ones, and
+        the guesses below the grid that ``extend`` asks for."""
         grid = self._grid(m)
-        keep = range(grid.start - 1, grid.stop + 1) if grid else range(0)
-        guesses = {i: g for i, g in self.guesses.items() if i in keep}
-        self.counters["dropped_guesses"] += len(self.guesses) - len(guesses)
+        if not grid:
+            self.counters["dropped_guesses"] += len(self.guesses)
+            return {}, {}
+        cand = dict(self.guesses)
         for i in grid:
-            if i not in guesses:
-                guesses[i] = self._new_guess(i, self.T, pool_for(self._tau(i)))
+            if i not in cand:
+                cand[i] = self._new_guess(i, self.T, pool_for(self._tau(i)))
                 self.counters["new_guesses"] += 1
+        lo = self._extend(cand, grid.start, m, self.T, pool_for, grow)
+        hi = self._extend_up(cand, grid.stop - 1, m, self.T, pool_for)
+        guesses = {i: g for i, g in cand.items() if lo - 1 <= i <= hi + 1}
+        kept = sum(1 for i in guesses if i in self.guesses)
+        self.counters["dropped_guesses"] += len(self.guesses) - kept
         return guesses, {}
+
+    def _extend_up(self, cand: dict[int, _Guess], hi: int, m: float, T: int,
+                   pool_for: Any) -> int:
+        """Highest guess to keep: walk up from the grid's top while the top guess is
+        full, creating guesses, up to gamma = 2 k m (tau = m: no element can pass a
+        higher threshold).
+
+        When every guess of the grid is full (many elements close to the largest,
+        late in a delete-largest-first stream), a higher threshold may still fill k
+        slots, with better picks: its (a) is f >= (1 - eps) gamma / 2 > (1 - eps) k m / 2.
+        The walk stops at the first guess short of k; that one is kept (its (b) holds).
+        """
+        if not self.extend:
+            return hi
+        ceil_i = math.floor(math.log(2.0 * self.k * m) / self._log_base + 1e-9)
+        while hi < ceil_i:
+            g = cand.get(hi)
+            if g is None or g.size < self.k:
+                break
+            hi += 1
+            if hi not in cand:
+                cand[hi] = self._new_guess(hi, T, pool_for(self._tau(hi)))
+                self.counters["new_guesses"] += 1
+        return hi
+
+    def _extend(self, cand: dict[int, _Guess], lo: int, m: float, T: int,
+                pool_for: Any, grow: bool = True) -> int:
+        """Lowest guess to keep: walk down from the grid's bottom while the lowest guess
+        is not full, creating guesses, down to gamma ~ eps m.
+
+        The grid [m/(1+eps), k m] is all the guarantee needs. When OPT is close to m
+        (facility location, a nearly empty ground set) its lowest guess stops short of
+        k picks because every remaining gain is below its tau ~ m / 2k, so (b) only
+        gives f >= OPT - m/2. A guess gamma below it that is still not full gives
+        f >= OPT - gamma/2; a full one gives nothing new, so the walk stops there. The
+        sizes of kept guesses are the ones before this update (one update of lag).
+        Deletions (``grow=False``) keep the guesses already below the grid but create
+        none: on a stream of deletions of the largest elements, creating them cost a
+        Build over the whole live set each time the grid moved down.
+        """
+        if not self.extend:
+            return lo
+        floor_i = math.floor(math.log(self.eps * m) / self._log_base + 1e-9)
+        while lo > floor_i:
+            g = cand.get(lo)
+            if g is None or g.size >= self.k:
+                break
+            if (g.lowest <= g.T or not grow) and lo - 1 not in cand:
+                # short of k only because a deletion took a pick since its last Build: no
+                # reason to build a new guess (guesses already there are kept, so a pick
+                # deleted and refilled does not drop and rebuild the ones below)
+                break
+            lo -= 1
+            if lo not in cand:
+                cand[lo] = self._new_guess(lo, T, pool_for(self._tau(lo)))
+                self.counters["new_guesses"] += 1
+        return lo
 
     def _apply(self, g: _Guess, plan: _Plan) -> None:
         for e in plan.add_B:

@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 
+_ZERO = np.zeros(1, dtype=np.int64)
+
+
 def _as_item_lists(sets: Sequence[Iterable[int]], name: str) -> list[np.ndarray]:
     if isinstance(sets, (str, bytes)) or not hasattr(sets, "__len__") or len(sets) == 0:
         raise ValueError(f"{name} must be a non-empty sequence of item collections")
@@ -151,7 +154,8 @@ class WeightedCoverage:
     Notes
     -----
     A state is a read-only boolean "covered" vector; ``add`` copies it (one
-    vector of ``len(weights)`` bytes), ``gains`` is one sparse mat-vec.
+    vector of ``len(weights)`` bytes); ``gains`` gathers the items of all ids
+    and sums them per id in one ``np.add.reduceat``.
     """
 
     persistent_states = True
@@ -168,8 +172,8 @@ class WeightedCoverage:
         self.n = len(items)
         indptr = np.cumsum([0] + [a.size for a in items])
         indices = np.concatenate(items) if items else np.zeros(0, dtype=np.int64)
-        self._inc = sp.csr_matrix((np.ones(indices.size), indices, indptr),
-                                  shape=(self.n, w.size))
+        self._indptr = np.asarray(indptr, dtype=np.int64)
+        self._indices = np.asarray(indices, dtype=np.int64)  # the items of each id, in order
         self._items = items
         self._w_items = [w[a] for a in items]
 
@@ -180,15 +184,31 @@ class WeightedCoverage:
 
     def gain(self, state: np.ndarray, e: int) -> float:
         items = self._items[e]
-        return float(np.where(state[items], 0.0, self._w_items[e]).sum())
+        if items.size == 0:
+            return 0.0
+        # np.add.reduceat, not .sum(): the reduction gains() runs per segment, so that
+        # the scalar and vectorised answers agree bit for bit
+        return float(np.add.reduceat(np.where(state[items], 0.0, self._w_items[e]), _ZERO)[0])
 
     def gains(self, state: np.ndarray, ids: Any) -> np.ndarray:
         ids = _check_ids(ids, self.n)
         if ids.size == 0:
             return np.zeros(0)
-        # per-row sums in the same order as gain(): one masked sum per element
-        free = np.where(state, 0.0, self.weights)
-        return np.array([float(free[self._items[e]].sum()) for e in ids.tolist()])
+        # gather the items of every id into one contiguous array and sum each id's
+        # segment with np.add.reduceat: the same contiguous reduction (numpy's pairwise
+        # sum) gain() runs on that segment, so the answers agree bit for bit (tested)
+        indptr, indices = self._indptr, self._indices
+        starts, lens = indptr[ids], indptr[ids + 1] - indptr[ids]
+        offsets = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        pos = np.repeat(starts - offsets[:-1], lens) + np.arange(offsets[-1])
+        items = indices[pos]
+        vals = np.where(state[items], 0.0, self.weights[items])
+        out = np.zeros(ids.size)
+        full = lens > 0  # reduceat returns vals[start] for an empty segment: skip those
+        if full.any():
+            out[full] = np.add.reduceat(vals, offsets[:-1][full])
+        return out
 
     def add(self, state: np.ndarray, e: int) -> np.ndarray:
         new = state.copy()

@@ -77,17 +77,22 @@ class DynamicOptions:
         with a full rebuild each time the live set passes 2^T.
     candidates : int
         Each pick is the best of the first ``candidates`` qualifying elements in
-        the random order (1 = the paper's uniform pick). Default 8.
+        the random order (1 = the paper's uniform pick). Default 4.
     refresh : float
         In [0, 1]: a deletion hitting the solution also rebuilds when f(S) fell
         below (1 - refresh) times its value at the last build (1 = the paper's
         rule alone). Default 0.05.
+    extend : bool
+        Keep extra guesses below the grid (down to gamma ~ eps m) while the
+        lowest guess has fewer than k picks: more value when OPT is close to the
+        largest singleton (False = the paper's grid alone). Default True.
     """
 
     eps: float = 0.2
     n_max: int | None = None
-    candidates: int = 8
+    candidates: int = 4
     refresh: float = 0.05
+    extend: bool = True
 
     def __post_init__(self) -> None:
         _check_eps(self.eps)
@@ -97,6 +102,8 @@ class DynamicOptions:
             raise ValueError(f"candidates must be >= 1, got {self.candidates!r}")
         if not 0.0 <= self.refresh <= 1.0:
             raise ValueError(f"refresh must lie in [0, 1], got {self.refresh!r}")
+        if not isinstance(self.extend, bool):
+            raise ValueError(f"extend must be True or False, got {self.extend!r}")
 
 
 # -- static -----------------------------------------------------------------------------------
@@ -232,7 +239,8 @@ class DynamicSubmodularSolver(_Dynamic):
         from .dynamic import DynamicSubmodular
 
         return DynamicSubmodular(f, k, eps=options.eps, seed=progress.rng, n_max=options.n_max,
-                                 candidates=options.candidates, refresh=options.refresh)
+                                 candidates=options.candidates, refresh=options.refresh,
+                                 extend=options.extend)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from solverkit_submodular import OracleError
@@ -43,7 +45,7 @@ def test_invariant_and_ratio_after_every_update(small_oracle, seed, rule):
     k = 1 + seed % 4
     eps = (0.1, 0.2, 0.5)[seed % 3]
     # "paper": uniform picks and the (1 - eps) gamma / 2 rebuild rule only
-    kw = {"candidates": 1, "refresh": 1.0} if rule == "paper" else {}
+    kw = {"candidates": 1, "refresh": 1.0, "extend": False} if rule == "paper" else {}
     dyn = DynamicSubmodular(f, k, eps=eps, seed=seed, **kw)
     live: set[int] = set()
     for op, ids in _random_stream(rng, n, 45, batch=seed % 2 == 1):
@@ -221,3 +223,90 @@ def test_oracle_errors_leave_structure_consistent(mode, make_coverage):
     f.mode = None
     dyn.insert(list(range(12, 24)))  # the structure keeps working after the error
     dyn.check_invariant()
+
+
+def _hub_facility(seed, n=12, points=30):
+    """Facility location where element 0 serves every point well: OPT is close to m."""
+    from solverkit_submodular import FacilityLocation
+
+    rng = np.random.default_rng(seed)
+    X, Y = rng.random((points, 2)), rng.random((n, 2))
+    sim = np.exp(-20.0 * ((X[:, None] - Y[None]) ** 2).sum(-1))
+    sim[:, 0] = np.maximum(sim[:, 0], 0.8)
+    return FacilityLocation(sim)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_extend_adds_guesses_below_the_grid_when_opt_is_near_m(seed):
+    """With OPT close to the largest singleton m the grid's lowest guess stops short of k
+    picks; ``extend`` walks down until a guess fills up (or gamma ~ eps m), every extra
+    guess keeps the invariant, and (b) of the lowest guess bounds the loss by gamma/2."""
+    n, k, eps = 12, 4, 0.2
+    f = _hub_facility(seed, n=n)
+    plain = DynamicSubmodular(f, k, eps=eps, seed=seed, extend=False)
+    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed)
+    for e in range(n):
+        plain.insert(e)
+        dyn.insert(e)
+        dyn.check_invariant()
+    m = dyn.max_single()
+    grid = dyn._grid(m)
+    assert min(plain.guesses) >= grid.start - 1
+    lowest = dyn.guesses[min(dyn.guesses)]
+    assert min(dyn.guesses) < grid.start  # the grid's bottom guess was not full
+    assert lowest.size == k or lowest.gamma <= eps * m * (1 + eps) ** 2
+    opt, _ = brute_force_opt(f, list(range(n)), k)
+    if lowest.size < k:  # (b) for the lowest guess
+        assert dyn.value() - dyn.base >= opt - value_of(f, []) - lowest.gamma / 2 - 1e-9
+    for e in range(0, n, 2):  # extra guesses follow deletions like the others
+        dyn.delete(e)
+        dyn.check_invariant()
+
+
+def test_extend_option_is_validated():
+    f = _hub_facility(0)
+    with pytest.raises(ValueError, match="extend"):
+        DynamicSubmodular(f, 2, extend="yes")
+    with pytest.raises(TypeError, match="extend"):  # the core checks the annotation first
+        sk.open("dynamic-submodular", f=f, k=2, extend=1)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_extend_adds_guesses_above_the_grid_while_the_top_is_full(seed):
+    """Disjoint equal sets: OPT = k m, so every guess up to gamma = 2 k m (tau = m) fills
+    k slots; the walk up creates them all, and stops there (no element passes tau > m)."""
+    from solverkit_submodular import SetCoverage
+
+    k, size, n, eps = 3, 4, 10, 0.2
+    rng = np.random.default_rng(seed)
+    items = rng.permutation(n * size)
+    f = SetCoverage([items[j * size:(j + 1) * size] for j in range(n)], universe=n * size)
+    dyn = DynamicSubmodular(f, k, eps=eps, seed=seed)
+    plain = DynamicSubmodular(f, k, eps=eps, seed=seed, extend=False)
+    dyn.insert(range(n))
+    plain.insert(range(n))
+    dyn.check_invariant()
+    grid = dyn._grid(float(size))
+    top = math.floor(math.log(2 * k * size) / math.log1p(eps) + 1e-9)
+    assert max(plain.guesses) == grid.stop - 1
+    assert max(dyn.guesses) == top > grid.stop - 1
+    assert all(g.size == k for g in dyn.guesses.values())
+    assert dyn.value() == pytest.approx(k * size)
+    for e in range(0, n, 3):
+        dyn.delete(e)
+        dyn.check_invariant()
+
+
+def test_extend_stops_at_the_first_guess_short_of_k(make_coverage):
+    """A dominant element: the grid's top guess cannot fill k slots, nothing is added above
+    it (one grid step of slack at most)."""
+    from solverkit_submodular import SetCoverage
+
+    sets = [list(range(100))] + [[100 + j] for j in range(8)]
+    f = SetCoverage(sets, universe=108)
+    dyn = DynamicSubmodular(f, 3, eps=0.2, seed=0)
+    dyn.insert(range(9))
+    dyn.check_invariant()
+    grid = dyn._grid(100.0)
+    assert dyn.guesses[grid.stop - 1].size < 3
+    assert max(dyn.guesses) <= grid.stop - 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from solverkit_submodular import CountingOracle
-from solverkit_submodular.bench import stream_case
+from solverkit_submodular.bench import BENCHMARKS, run_dynamic, stream_case
 from solverkit_submodular.static import lazy_greedy
 from solverkit_submodular.streams import STREAMS, make_stream, random_set_cover
 
@@ -64,3 +64,34 @@ def test_stream_case_rows(cover):
     for r in rows:
         assert r["updates"] == len(ops) and r["calls_upd"] > 0 and r["us_upd"] > 0
         assert 0.5 <= r["ratio_min"] <= r["ratio_mean"]  # greedy is not optimal: no upper cap
+
+
+@pytest.fixture(scope="module")
+def merged_rows():
+    # two seeds; sieve-rerun on the first seed only, to exercise the merge of partial rows
+    return run_dynamic(False, plan=[("A", "S1", 150, (0, 1), (), ("sieve-rerun",))], series=20)
+
+
+def test_run_dynamic_merges_seeds(merged_rows):
+    by = {r["solver"]: r for r in merged_rows}
+    dyn, sieve = by["dynamic-submodular"], by["sieve-rerun"]
+    per = dyn["_per_seed"]
+    assert dyn["seeds"] == len(per) == 2 and sieve["seeds"] == 1 and "notes" in sieve
+    assert dyn["ratio_min"] == min(p["ratio_min"] for p in per)
+    assert dyn["ratio_mean"] == pytest.approx(np.mean([p["ratio_mean"] for p in per]))
+    assert dyn["calls_upd"] == pytest.approx(np.median([p["calls_upd"] for p in per]))
+    assert dyn["calls/sieve"] == pytest.approx(dyn["calls_upd"] / sieve["calls_upd"])
+    assert per[0]["ratio_mean"] != per[1]["ratio_mean"]  # the seeds are different runs
+    # the series is the first seed's calls per update, averaged over windows
+    xs, ys = np.asarray(dyn["_series_x"]), np.asarray(dyn["_series_calls"])
+    assert len(ys) <= 20 and xs[-1] == dyn["updates"]
+    assert np.average(ys, weights=np.diff(np.r_[0, xs])) == pytest.approx(per[0]["calls_upd"])
+
+
+def test_calls_figure_is_written(merged_rows, tmp_path):
+    pytest.importorskip("matplotlib")  # an optional extra: the report skips figures without it
+    bench = next(b for b in BENCHMARKS if b.name == "submodular")
+    paths = bench.figures(merged_rows, tmp_path)
+    assert len(paths) == 1 and paths[0].endswith(".png")
+    assert (tmp_path / "submodular-calls-per-update.png").stat().st_size > 1000
+    assert bench.figures([{"case": "x", "solver": "-", "notes": "skipped"}], tmp_path) == []
