@@ -72,14 +72,14 @@ class ShapeOptions(EvalOptions):
         (seeded per shape) or ST-HOSVD start -- the paper's evaluation.
     fit_tol : float
         ``"hosvd"`` with ``init="auto"`` only: stop refining when a sweep
-        improves the squared error by less than this fraction (default 1e-4),
+        improves the squared error by less than this fraction (default 1e-3),
         after at most ``n_iter`` sweeps.
     """
 
     score: Literal["hosvd", "hooi"] = "hosvd"
     candidates: int | None = None
     init: Literal["auto", "random", "svd"] = "auto"  # type: ignore[assignment]
-    fit_tol: float = 1e-4
+    fit_tol: float = 1e-3
 
     def __post_init__(self) -> None:
         if self.init not in ("auto", "random", "svd"):
@@ -98,6 +98,22 @@ class ShapeOptions(EvalOptions):
         if self.candidates is not None:
             return self.candidates
         return 3 if self.score == "hosvd" else 5
+
+
+def _prune(shapes: list[tuple[int, ...]], spec: Any, table: Any) -> list[tuple[int, ...]]:
+    """Drop the shapes that provably cannot beat the table's leader ``shapes[0]``.
+
+    The leader's fit starts at its T-HOSVD model and HOOI never increases the
+    error (the fitter keeps the better model), so its returned error is at
+    most ``table.rre(leader)``. Any model of another shape ``S`` has error at
+    least ``max_n Tail_n(S_n)`` (the surrogate's lower bound). A shape whose
+    lower bound is not below the leader's table error is therefore never
+    worth a screening sweep.
+    """
+    if len(shapes) <= 1 or spec.total <= 0:
+        return shapes
+    lead = table.rre(shapes[0])
+    return [shapes[0]] + [s for s in shapes[1:] if spec.max_tail(s) / spec.total < lead]
 
 
 class TuckerShape(_BudgetSolver):
@@ -186,6 +202,7 @@ class TuckerShape(_BudgetSolver):
             shapes = best_on_table(table, budget, options.n_candidates, fallback=lambda b=budget: (
                 self.candidates(spec, b, dataclasses.replace(options, candidates=5, score="hooi"),
                                 progress)[0]))
+            shapes = _prune(shapes, spec, table)
             t_search += time.perf_counter() - t1
             screened = [warm.screen(s) for s in shapes] if len(shapes) > 1 else []
             chosen, fit = self._refine(shapes, screened, warm, paper)
@@ -193,7 +210,8 @@ class TuckerShape(_BudgetSolver):
             spent = warm.seconds + (paper.seconds if paper else 0.0) - e1
             records.append(budget_record(
                 spec, budget, chosen, fit, options.keep_factors,
-                candidates=[(s, f.rre) for s, f in zip(shapes, screened, strict=True)],
+                candidates=[(s, f.rre) for s, f in zip(shapes, screened, strict=True)]
+                if screened else [(chosen, None)],
                 table_rre=table.rre(chosen), seconds=seconds,
                 search_seconds=seconds - spent,
                 solves=warm.solves + (paper.solves if paper else 0) - s1,
