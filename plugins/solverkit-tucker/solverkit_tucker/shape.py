@@ -41,7 +41,7 @@ __all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN", "TIE_SWEEPS"]
 #: Screened shapes whose one-sweep error is within this fraction of the best are close calls:
 #: each gets TIE_SWEEPS sweeps in all before the winner is chosen and refined.
 REFINE_MARGIN = 0.01
-TIE_SWEEPS = 3
+TIE_SWEEPS = 2
 
 
 @dataclasses.dataclass(frozen=True)
