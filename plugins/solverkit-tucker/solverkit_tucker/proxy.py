@@ -37,6 +37,9 @@ __all__ = ["HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "ENUMERAT
 #: list instead of enumerating every maximal shape.
 ENUMERATION_LIMIT = 4_000_000
 
+#: Largest prefix grid :func:`best_on_table` keeps for a whole sweep (else: chunks per budget).
+GRID_LIMIT = 1_000_000
+
 #: Axes up to this length get their prefix sums from a triangular product (see hosvd_table).
 _SHORT_AXIS = 16
 
@@ -69,6 +72,8 @@ class HosvdTable:
     rotated: np.ndarray
     factors: tuple[np.ndarray, ...]
     total: float
+    #: Prefix grids of :func:`best_on_table`, built once per table (a sweep's budgets share it).
+    grids: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def rre(self, ranks: tuple[int, ...]) -> float:
         """Squared relative error of the truncated HOSVD with core shape ``ranks``."""
@@ -140,6 +145,8 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
                              "were given")
         return _best_of(table, budget, fallback())[:k]
     first = [m for m in range(n_modes) if m != last]
+    if _prefix_count(list(table.caps), last) <= GRID_LIMIT:
+        return _best_on_grid(table, budget, k, last, caps[last])
     pool: list[tuple[float, int, tuple[int, ...]]] = []
     rest_caps = [caps[m] for m in first[1:]]
     i_last = shape[last]
@@ -178,6 +185,48 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
                 ranks[m] = int(prefix[j, q])
             ranks[last] = int(r_last[j])
             pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
+    pool.sort()
+    return [p[2] for p in pool[:k]]
+
+
+def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
+                  cap_last: int) -> list[tuple[int, ...]]:
+    """:func:`best_on_table` on the table's whole prefix grid, built once and reused.
+
+    Every prefix within the table's caps is kept with its core product, linear
+    cost and flat table offset; a budget then costs a few vector operations
+    (a prefix over the budget gets a last rank below 1 and drops out).
+    """
+    n_modes = len(table.shape)
+    first = [m for m in range(n_modes) if m != last]
+    strides = [int(np.prod(table.energy.shape[m + 1:], dtype=np.int64)) for m in range(n_modes)]
+    grid = table.grids.get(last)
+    if grid is None:
+        axes = np.meshgrid(*[np.arange(1, table.caps[m] + 1, dtype=np.int64) for m in first],
+                           indexing="ij")
+        prefix = np.stack([a.ravel() for a in axes], axis=1)
+        grid = (prefix, np.prod(prefix, axis=1),
+                prefix @ np.asarray([table.shape[m] for m in first], dtype=np.int64),
+                (prefix - 1) @ np.asarray([strides[m] for m in first], dtype=np.int64))
+        table.grids[last] = grid
+    prefix, prod, lin, offset = grid
+    i_last = table.shape[last]
+    r_last = np.minimum((budget - lin) // (prod + i_last), cap_last)
+    ok = np.flatnonzero(r_last >= 1)
+    r_last = r_last[ok]
+    value = table.energy.reshape(-1)[offset[ok] + (r_last - 1) * strides[last]]
+    size = prod[ok] * r_last + lin[ok] + i_last * r_last
+    if len(value) > k:  # the k best plus ties at the cut, ordered below
+        sel = np.flatnonzero(value >= np.partition(value, len(value) - k)[len(value) - k])
+    else:
+        sel = np.arange(len(value))
+    pool = []
+    for j in sel:
+        ranks = [0] * n_modes
+        for q, m in enumerate(first):
+            ranks[m] = int(prefix[ok[j], q])
+        ranks[last] = int(r_last[j])
+        pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
 

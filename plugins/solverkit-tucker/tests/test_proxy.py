@@ -47,7 +47,12 @@ def test_table_error_bounds_the_surrogate():
         assert tab.rre(ranks) <= spec.sum_tail(ranks) / spec.total + 1e-12
 
 
-def test_search_on_table_matches_brute_force():
+@pytest.mark.parametrize("grid_limit", [1_000_000, 0])
+def test_search_on_table_matches_brute_force(grid_limit, monkeypatch):
+    # grid_limit 0: the per-budget chunked enumeration instead of the sweep's cached grid.
+    from solverkit_tucker import proxy
+
+    monkeypatch.setattr(proxy, "GRID_LIMIT", grid_limit)
     rng = np.random.default_rng(0)
     for trial in range(40):
         n_modes = int(rng.integers(2, 5))
