@@ -271,7 +271,9 @@ class WarmFitter:
     ``prod M_n`` entries instead of ``prod I_n``.
 
     :meth:`screen` runs one sweep (a much tighter error estimate than the
-    table); :meth:`fit` continues a shape's screened fit until the squared
+    table) in a smaller space, ``M_n = min(caps_n, R_n + 2)``, which makes
+    screening 3-30x cheaper than in the refinement space; a fit continued
+    later starts from those factors padded with zero rows. :meth:`fit` continues a shape's screened fit until the squared
     error improves by less than ``tol`` (relative) per sweep, at most
     ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
     (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
@@ -296,22 +298,39 @@ class WarmFitter:
         self.solves = self.sweeps = self.hits = 0
         self.seconds = 0.0
 
+    #: The refinement space: M_n = min(cap_n, space_factor R_n + space_extra).
     space_factor = 2
     space_extra = 4
+    #: The screening space (screen, coarse advance): M_n = min(cap_n, R_n + coarse_extra).
+    coarse_extra = 2
 
-    def _space(self, ranks: tuple[int, ...]) -> tuple[int, ...]:
+    def _space(self, ranks: tuple[int, ...], coarse: bool = False) -> tuple[int, ...]:
+        if coarse:
+            return tuple(min(cap, r + self.coarse_extra)
+                         for cap, r in zip(self.table.caps, ranks, strict=True))
         return tuple(min(cap, int(self.space_factor * r) + self.space_extra)
                      for cap, r in zip(self.table.caps, ranks, strict=True))
 
-    def _run(self, ranks: tuple[int, ...], start: list[np.ndarray] | None, sweeps: int,
-             tol: float) -> TuckerFit:
-        """HOOI in the compressed space; ``start`` and the result's factors live there."""
+    def _error(self, fit: TuckerFit) -> float:
+        """Squared relative error against ``X`` of a compressed-space fit (from ``||G||^2``)."""
+        total = self.table.total
+        return max(total - float(np.vdot(fit.core, fit.core)), 0.0) / total if total > 0 else 0.0
+
+    def _run(self, ranks: tuple[int, ...], space: tuple[int, ...],
+             start: list[np.ndarray] | None, sweeps: int, tol: float) -> TuckerFit:
+        """HOOI on ``W[:M_1, ..., :M_N]``; ``start`` (from a space no larger) and the result's
+        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``."""
         t0 = time.perf_counter()
-        space = self._space(ranks)
         w = np.ascontiguousarray(self.table.rotated[tuple(slice(0, m) for m in space)])
         if start is None:  # the T-HOSVD factors are the leading unit vectors there
             start = [np.eye(m, r) for m, r in zip(space, ranks, strict=True)]
-        out = hooi(w, ranks, n_iter=sweeps, tol=tol, start=start)
+        else:  # a smaller space is a prefix of this one: pad with zero rows (still orthonormal)
+            start = [v if v.shape[0] == m else np.vstack([v, np.zeros((m - v.shape[0], r))])
+                     for v, m, r in zip(start, space, ranks, strict=True)]
+        norm_w = float(np.vdot(w, w))
+        # hooi's tolerance is on the error relative to ||W||^2.
+        tol_w = tol * self.table.total / norm_w if norm_w > 0 else 0.0
+        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start)
         self.seconds += time.perf_counter() - t0
         self.solves += 1
         self.sweeps += out.n_iter
@@ -333,11 +352,15 @@ class WarmFitter:
             return TuckerFit(fit.ranks, core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
         return TuckerFit(fit.ranks, fit.core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
 
-    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None) -> TuckerFit:
+    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None,
+                coarse: bool = False) -> TuckerFit:
         """Run ``ranks``' fit up to ``sweeps`` sweeps in all (None: to ``tol`` / ``n_iter``).
 
         A shape's fit is kept and continued, so screening, a tie-break and the
-        final refinement of one shape never repeat a sweep.
+        final refinement of one shape never repeat a sweep. ``coarse`` runs
+        in the small screening space; a fit continued in a larger space starts
+        from its factors padded with zeros (HOOI stays monotone), never the
+        other way round.
         """
         ranks = tuple(int(r) for r in ranks)
         target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
@@ -345,21 +368,27 @@ class WarmFitter:
         if state is not None and (state[1] or state[0].n_iter >= target):
             self.hits += 1
             return self._lift(state[0])
-        cur = self._run(ranks, None, 1, 0.0) if state is None else state[0]
-        if cur.n_iter < target:
-            # Partial runs do exactly their sweeps; the final one stops at the tolerance.
-            tol = self.tol * max(cur.rre, 1e-300) if sweeps is None else 0.0
-            more = self._run(ranks, cur.factors, target - cur.n_iter, tol)
-            spent = cur.n_iter + more.n_iter
-            # HOOI is monotone up to round-off: keep the better model either way.
-            cur = dataclasses.replace(more if more.rre <= cur.rre else cur, n_iter=spent)
+        space = self._space(ranks, coarse)
+        if state is None:
+            cur, done_sweeps, start, err = None, 0, None, self.table.rre(ranks)
+        else:
+            cur, done_sweeps, start = state[0], state[0].n_iter, state[0].factors
+            err = self._error(cur)
+            space = tuple(max(m, v.shape[0]) for m, v in zip(space, start, strict=True))
+        # Partial runs do exactly their sweeps; the final one stops at the tolerance.
+        tol = self.tol * max(err, 1e-300) if sweeps is None else 0.0
+        more = self._run(ranks, space, start, target - done_sweeps, tol)
+        spent = done_sweeps + more.n_iter
+        # HOOI is monotone up to round-off: keep the better model either way.
+        best = more if cur is None or self._error(more) <= err else cur
+        cur = dataclasses.replace(best, n_iter=spent)
         done = sweeps is None or cur.n_iter >= self.n_iter
         self.states[ranks] = (cur, done)
         return self._lift(cur)
 
     def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """One HOOI sweep from the T-HOSVD factors of ``ranks`` (error against ``X``)."""
-        return self.advance(ranks, 1)
+        """One HOOI sweep from the T-HOSVD factors of ``ranks`` in the screening space."""
+        return self.advance(ranks, 1, coarse=True)
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
         """The refined fit of ``ranks`` (continuing whatever was run for it before)."""

@@ -42,6 +42,8 @@ __all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN", "TIE_SWEEPS"]
 #: each gets TIE_SWEEPS sweeps in all before the winner is chosen and refined.
 REFINE_MARGIN = 0.01
 TIE_SWEEPS = 2
+#: Whether close calls are advanced in the small screening space (else the refinement space).
+TIE_COARSE = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,7 +173,8 @@ class TuckerShape(_BudgetSolver):
             top = min(f.rre for f in screened)
             close = [j for j, f in enumerate(screened) if f.rre <= top * (1 + REFINE_MARGIN)]
             if len(close) > 1:
-                scores = {j: warm.advance(shapes[j], TIE_SWEEPS).rre for j in close}
+                scores = {j: warm.advance(shapes[j], TIE_SWEEPS, coarse=TIE_COARSE).rre
+                          for j in close}
             else:
                 scores = {close[0]: top}
             best = min(close, key=lambda j: (scores[j], j))
