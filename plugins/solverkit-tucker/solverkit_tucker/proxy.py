@@ -274,7 +274,8 @@ class WarmFitter:
     table) in a smaller space, ``M_n = min(caps_n, R_n + 2)``, which makes
     screening 3-30x cheaper than in the refinement space; a fit continued
     later starts from those factors padded with zero rows. :meth:`fit`
-    continues a shape's screened fit until the squared error improves by less than ``tol`` (relative) per sweep, at most
+    continues a shape's screened fit until the squared error improves by
+    less than ``tol`` (relative) per sweep, at most
     ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
     (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
 
