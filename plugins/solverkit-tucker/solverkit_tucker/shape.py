@@ -5,10 +5,12 @@ Two ways to score candidate shapes (option ``score``):
 * ``"hosvd"`` (default): the spectra come with their leading singular
   vectors, which give the exact truncated-HOSVD error of every shape at once
   (:mod:`.proxy`). Per budget the best few maximal shapes on that table are
-  screened with one warm-started HOOI sweep each (close calls, within 1%, get
-  3 sweeps), and only the winner is refined -- from its T-HOSVD start, to a
-  relative tolerance, in the subspace of its leading singular vectors. The
-  cost is a few cheap sweeps per budget instead of 20-sweep random-start fits.
+  screened with one warm-started HOOI sweep each in a small subspace (shapes
+  that provably cannot beat the table's leader are skipped; close calls,
+  within 1%, get 2 sweeps), and only the winner is refined -- from its
+  T-HOSVD start, to a relative tolerance, in the subspace of its leading
+  singular vectors. The cost is a few cheap sweeps per budget instead of
+  20-sweep random-start fits.
 * ``"hooi"``: the exact optimum of the paper's surrogate ``sum_n Tail_n`` plus
   a few related shapes, each scored with a full HOOI fit (the paper's
   evaluation settings), at most 5 fits per budget.
