@@ -128,7 +128,7 @@ class TuckerShape(_BudgetSolver):
         "The default for choosing Tucker ranks under a size budget: ranks every shape by its "
         "exact truncated-HOSVD error, screens the best few with one warm HOOI sweep and refines "
         "the winner; a whole budget sweep runs tens to hundreds of times faster than the "
-        "true-loss greedy (median 127x in the benchmarks) at about the same error.")
+        "true-loss greedy (median 122x in the benchmarks) at about the same error.")
     Options = ShapeOptions
     summary = ("Exact truncated-HOSVD error of every shape (one table per sweep), the best few "
                "screened by one warm HOOI sweep, the winner refined (or: surrogate optimum plus "
