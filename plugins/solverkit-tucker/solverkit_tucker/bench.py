@@ -77,6 +77,10 @@ SOLVERS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+#: Sweeps faster than this (seconds) are timed as the median of 3 solves.
+_REPEAT_BELOW = 1.0
+
+
 def _paper_rre(x: np.ndarray, shapes: list[tuple[int, ...]]) -> list[float]:
     """The paper's evaluation of each shape (random start, 20 sweeps, the greedy's seeds).
 
@@ -114,6 +118,14 @@ def run_tucker(quick: bool) -> list[Row]:
             prob = sk.TuckerRank(x, budgets, name=name)
             with _one_thread():
                 res = sk.solve(prob, method=method, seed=0, keep_factors=False, **opts)
+                wall = [res.time]
+                # A sweep under a second is timed as the median of 3 identical solves (each
+                # pays for its own spectra): one short run on a shared, loaded machine is
+                # mostly noise. Longer ones (the greedy: seconds) are timed once.
+                while wall[0] < _REPEAT_BELOW and len(wall) < 3:
+                    clear_cache()
+                    wall.append(sk.solve(prob, method=method, seed=0, keep_factors=False,
+                                         **opts).time)
             recs = res.extra["budgets"] if len(budgets) > 1 else [res.extra]
             spectra_share = 0.0 if method == "tucker-greedy" else \
                 res.extra["time_spectra"] / len(budgets)
@@ -135,9 +147,9 @@ def run_tucker(quick: bool) -> list[Row]:
                 0.0 if method == "tucker-greedy" else res.extra["time_spectra"])
             rows.append({"case": f"{name} sweep", "solver": label,
                          "rre": float(np.mean([r["rre"] for r in recs])),
-                         "time": res.time, "t_select": t_select, "hooi": res.nfev,
-                         "sweeps": res.extra.get("hooi_sweeps")})
-            sweep_time[label] = res.time
+                         "time": statistics.median(wall), "t_select": t_select,
+                         "hooi": res.nfev, "sweeps": res.extra.get("hooi_sweeps")})
+            sweep_time[label] = statistics.median(wall)
         for a, b in zip(per_budget["tucker-shape"], per_budget["tucker-greedy"], strict=True):
             gaps.append((a["rre"] - b["rre"]) / b["rre"])
             gaps_ref.append((a["rre_paper"] - b["rre"]) / b["rre"])
@@ -275,7 +287,8 @@ BENCHMARKS = [
                     "(rre_paper: the shape refitted untimed with HOOI 20 sweeps, random start, "
                     "seed 0 -- the greedy's metric); time = s per budget incl. spectra share and "
                     "HOOI fits, t_select = spectra share + search (greedy: its HOOI fits); "
-                    "'sweep' rows: the whole sweep's wall time, HOOI runs and sweeps",
+                    "'sweep' rows: the whole sweep's wall time (median of 3 solves when under "
+                    "1 s), HOOI runs and sweeps",
     ),
     Benchmark(
         name="tucker-spectra", run=run_spectra, reference="full-svd",

@@ -205,7 +205,8 @@ def hooi(tensor: np.ndarray, ranks: tuple[int, ...], n_iter: int = 20, tol: floa
                    for i, r in zip(x.shape, ranks, strict=True)]
     previous = np.inf
     done = 0
-    core = mode_project(x, factors)
+    # The start's core is needed only when no sweep runs: each sweep computes its own.
+    core = mode_project(x, factors) if n_iter == 0 else x
     # Update the most compressive mode ("lead") last: X x_lead U_lead' is then shared by
     # every other mode's update in a sweep, so each sweep reads the full tensor twice, not N
     # times (the cost of HOOI on large tensors is these full passes).

@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .hooi import TuckerFit, hooi, mode_project, reconstruct
+from .hooi import TuckerFit, _mode_dot_t, hooi, mode_project, reconstruct
 from .search import tucker_size
 from .spectra import Spectra
 
@@ -36,6 +36,12 @@ __all__ = ["HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "ENUMERAT
 #: Above this many (N-1)-mode prefixes, :func:`best_on_table` scores a given candidate
 #: list instead of enumerating every maximal shape.
 ENUMERATION_LIMIT = 4_000_000
+
+#: Largest prefix grid :func:`best_on_table` keeps for a whole sweep (else: chunks per budget).
+GRID_LIMIT = 1_000_000
+
+#: Axes up to this length get their prefix sums from a triangular product (see hosvd_table).
+_SHORT_AXIS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +72,8 @@ class HosvdTable:
     rotated: np.ndarray
     factors: tuple[np.ndarray, ...]
     total: float
+    #: Prefix grids of :func:`best_on_table`, built once per table (a sweep's budgets share it).
+    grids: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def rre(self, ranks: tuple[int, ...]) -> float:
         """Squared relative error of the truncated HOSVD with core shape ``ranks``."""
@@ -92,9 +100,15 @@ def hosvd_table(tensor: np.ndarray, spec: Spectra) -> HosvdTable:
     w = mode_project(x, list(factors))
     energy = w * w
     for axis in range(energy.ndim):
-        np.cumsum(energy, axis=axis, out=energy)
+        k = energy.shape[axis]
+        if k <= _SHORT_AXIS:
+            # A short axis: prefix sums as one (batched) product with a triangular matrix of
+            # ones, 3-15x faster than np.cumsum along a non-last axis (N = 5-6 tensors).
+            energy = _mode_dot_t(energy, np.triu(np.ones((k, k))), axis)
+        else:  # a long axis: the product's k-fold flops cost more than cumsum's strides
+            np.cumsum(energy, axis=axis, out=energy)
     caps = tuple(int(u.shape[1]) for u in factors)
-    return HosvdTable(spec.shape, caps, energy, w, factors, spec.total)
+    return HosvdTable(spec.shape, caps, np.ascontiguousarray(energy), w, factors, spec.total)
 
 
 def _caps_for(table: HosvdTable, budget: int) -> list[int]:
@@ -131,6 +145,8 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
                              "were given")
         return _best_of(table, budget, fallback())[:k]
     first = [m for m in range(n_modes) if m != last]
+    if _prefix_count(list(table.caps), last) <= GRID_LIMIT:
+        return _best_on_grid(table, budget, k, last, caps[last])
     pool: list[tuple[float, int, tuple[int, ...]]] = []
     rest_caps = [caps[m] for m in first[1:]]
     i_last = shape[last]
@@ -138,6 +154,9 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
                         indexing="ij") if rest_caps else []
     rest = np.stack([g.ravel() for g in grids], axis=1) if grids else np.ones((1, 0), np.int64)
     weights = np.asarray([shape[m] for m in first], dtype=np.int64)
+    flat = table.energy.reshape(-1)
+    strides = [int(np.prod(table.energy.shape[m + 1:], dtype=np.int64)) for m in range(n_modes)]
+    first_strides = np.asarray([strides[m] for m in first], dtype=np.int64)
     # Chunks of consecutive first-mode ranks, about a million prefixes each (bounded memory).
     step = max(1, 1_000_000 // max(len(rest), 1))
     for lo in range(1, caps[first[0]] + 1, step):
@@ -151,11 +170,8 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
         if not ok.any():
             break  # larger first ranks only cost more
         prefix, r_last, prod, lin = prefix[ok], r_last[ok], prod[ok], lin[ok]
-        index = [np.empty(0, np.int64)] * n_modes
-        for j, m in enumerate(first):
-            index[m] = prefix[:, j] - 1
-        index[last] = r_last - 1
-        value = table.energy[tuple(index)]
+        # One flat gather (the table is C-contiguous), not an N-array fancy index.
+        value = flat[(prefix - 1) @ first_strides + (r_last - 1) * strides[last]]
         size = prod * r_last + lin + i_last * r_last
         # Keep this chunk's k best (plus ties at the cut) for the final ordering.
         if len(value) > k:
@@ -169,6 +185,48 @@ def best_on_table(table: HosvdTable, budget: int, k: int = 1,
                 ranks[m] = int(prefix[j, q])
             ranks[last] = int(r_last[j])
             pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
+    pool.sort()
+    return [p[2] for p in pool[:k]]
+
+
+def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
+                  cap_last: int) -> list[tuple[int, ...]]:
+    """:func:`best_on_table` on the table's whole prefix grid, built once and reused.
+
+    Every prefix within the table's caps is kept with its core product, linear
+    cost and flat table offset; a budget then costs a few vector operations
+    (a prefix over the budget gets a last rank below 1 and drops out).
+    """
+    n_modes = len(table.shape)
+    first = [m for m in range(n_modes) if m != last]
+    strides = [int(np.prod(table.energy.shape[m + 1:], dtype=np.int64)) for m in range(n_modes)]
+    grid = table.grids.get(last)
+    if grid is None:
+        axes = np.meshgrid(*[np.arange(1, table.caps[m] + 1, dtype=np.int64) for m in first],
+                           indexing="ij")
+        prefix = np.stack([a.ravel() for a in axes], axis=1)
+        grid = (prefix, np.prod(prefix, axis=1),
+                prefix @ np.asarray([table.shape[m] for m in first], dtype=np.int64),
+                (prefix - 1) @ np.asarray([strides[m] for m in first], dtype=np.int64))
+        table.grids[last] = grid
+    prefix, prod, lin, offset = grid
+    i_last = table.shape[last]
+    r_last = np.minimum((budget - lin) // (prod + i_last), cap_last)
+    ok = np.flatnonzero(r_last >= 1)
+    r_last = r_last[ok]
+    value = table.energy.reshape(-1)[offset[ok] + (r_last - 1) * strides[last]]
+    size = prod[ok] * r_last + lin[ok] + i_last * r_last
+    if len(value) > k:  # the k best plus ties at the cut, ordered below
+        sel = np.flatnonzero(value >= np.partition(value, len(value) - k)[len(value) - k])
+    else:
+        sel = np.arange(len(value))
+    pool = []
+    for j in sel:
+        ranks = [0] * n_modes
+        for q, m in enumerate(first):
+            ranks[m] = int(prefix[ok[j], q])
+        ranks[last] = int(r_last[j])
+        pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
 
@@ -213,8 +271,11 @@ class WarmFitter:
     ``prod M_n`` entries instead of ``prod I_n``.
 
     :meth:`screen` runs one sweep (a much tighter error estimate than the
-    table); :meth:`fit` continues a shape's screened fit until the squared
-    error improves by less than ``tol`` (relative) per sweep, at most
+    table) in a smaller space, ``M_n = min(caps_n, R_n + 2)``, which makes
+    screening 3-30x cheaper than in the refinement space; a fit continued
+    later starts from those factors padded with zero rows. :meth:`fit`
+    continues a shape's screened fit until the squared error improves by
+    less than ``tol`` (relative) per sweep, at most
     ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
     (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
 
@@ -238,22 +299,39 @@ class WarmFitter:
         self.solves = self.sweeps = self.hits = 0
         self.seconds = 0.0
 
+    #: The refinement space: M_n = min(cap_n, space_factor R_n + space_extra).
     space_factor = 2
     space_extra = 4
+    #: The screening space (screen, coarse advance): M_n = min(cap_n, R_n + coarse_extra).
+    coarse_extra = 2
 
-    def _space(self, ranks: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(min(cap, self.space_factor * r + self.space_extra)
+    def _space(self, ranks: tuple[int, ...], coarse: bool = False) -> tuple[int, ...]:
+        if coarse:
+            return tuple(min(cap, r + self.coarse_extra)
+                         for cap, r in zip(self.table.caps, ranks, strict=True))
+        return tuple(min(cap, int(self.space_factor * r) + self.space_extra)
                      for cap, r in zip(self.table.caps, ranks, strict=True))
 
-    def _run(self, ranks: tuple[int, ...], start: list[np.ndarray] | None, sweeps: int,
-             tol: float) -> TuckerFit:
-        """HOOI in the compressed space; ``start`` and the result's factors live there."""
+    def _error(self, fit: TuckerFit) -> float:
+        """Squared relative error against ``X`` of a compressed-space fit (from ``||G||^2``)."""
+        total = self.table.total
+        return max(total - float(np.vdot(fit.core, fit.core)), 0.0) / total if total > 0 else 0.0
+
+    def _run(self, ranks: tuple[int, ...], space: tuple[int, ...],
+             start: list[np.ndarray] | None, sweeps: int, tol: float) -> TuckerFit:
+        """HOOI on ``W[:M_1, ..., :M_N]``; ``start`` (from a space no larger) and the result's
+        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``."""
         t0 = time.perf_counter()
-        space = self._space(ranks)
         w = np.ascontiguousarray(self.table.rotated[tuple(slice(0, m) for m in space)])
         if start is None:  # the T-HOSVD factors are the leading unit vectors there
             start = [np.eye(m, r) for m, r in zip(space, ranks, strict=True)]
-        out = hooi(w, ranks, n_iter=sweeps, tol=tol, start=start)
+        else:  # a smaller space is a prefix of this one: pad with zero rows (still orthonormal)
+            start = [v if v.shape[0] == m else np.vstack([v, np.zeros((m - v.shape[0], r))])
+                     for v, m, r in zip(start, space, ranks, strict=True)]
+        norm_w = float(np.vdot(w, w))
+        # hooi's tolerance is on the error relative to ||W||^2.
+        tol_w = tol * self.table.total / norm_w if norm_w > 0 else 0.0
+        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start)
         self.seconds += time.perf_counter() - t0
         self.solves += 1
         self.sweeps += out.n_iter
@@ -275,11 +353,15 @@ class WarmFitter:
             return TuckerFit(fit.ranks, core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
         return TuckerFit(fit.ranks, fit.core, factors, rre, float(np.sqrt(rre)), fit.n_iter)
 
-    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None) -> TuckerFit:
+    def advance(self, ranks: tuple[int, ...], sweeps: int | None = None,
+                coarse: bool = False) -> TuckerFit:
         """Run ``ranks``' fit up to ``sweeps`` sweeps in all (None: to ``tol`` / ``n_iter``).
 
         A shape's fit is kept and continued, so screening, a tie-break and the
-        final refinement of one shape never repeat a sweep.
+        final refinement of one shape never repeat a sweep. ``coarse`` runs
+        in the small screening space; a fit continued in a larger space starts
+        from its factors padded with zeros (HOOI stays monotone), never the
+        other way round.
         """
         ranks = tuple(int(r) for r in ranks)
         target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
@@ -287,21 +369,27 @@ class WarmFitter:
         if state is not None and (state[1] or state[0].n_iter >= target):
             self.hits += 1
             return self._lift(state[0])
-        cur = self._run(ranks, None, 1, 0.0) if state is None else state[0]
-        if cur.n_iter < target:
-            # Partial runs do exactly their sweeps; the final one stops at the tolerance.
-            tol = self.tol * max(cur.rre, 1e-300) if sweeps is None else 0.0
-            more = self._run(ranks, cur.factors, target - cur.n_iter, tol)
-            spent = cur.n_iter + more.n_iter
-            # HOOI is monotone up to round-off: keep the better model either way.
-            cur = dataclasses.replace(more if more.rre <= cur.rre else cur, n_iter=spent)
+        space = self._space(ranks, coarse)
+        if state is None:
+            cur, done_sweeps, start, err = None, 0, None, self.table.rre(ranks)
+        else:
+            cur, done_sweeps, start = state[0], state[0].n_iter, state[0].factors
+            err = self._error(cur)
+            space = tuple(max(m, v.shape[0]) for m, v in zip(space, start, strict=True))
+        # Partial runs do exactly their sweeps; the final one stops at the tolerance.
+        tol = self.tol * max(err, 1e-300) if sweeps is None else 0.0
+        more = self._run(ranks, space, start, target - done_sweeps, tol)
+        spent = done_sweeps + more.n_iter
+        # HOOI is monotone up to round-off: keep the better model either way.
+        best = more if cur is None or self._error(more) <= err else cur
+        cur = dataclasses.replace(best, n_iter=spent)
         done = sweeps is None or cur.n_iter >= self.n_iter
         self.states[ranks] = (cur, done)
         return self._lift(cur)
 
     def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """One HOOI sweep from the T-HOSVD factors of ``ranks`` (error against ``X``)."""
-        return self.advance(ranks, 1)
+        """One HOOI sweep from the T-HOSVD factors of ``ranks`` in the screening space."""
+        return self.advance(ranks, 1, coarse=True)
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
         """The refined fit of ``ranks`` (continuing whatever was run for it before)."""

@@ -47,7 +47,12 @@ def test_table_error_bounds_the_surrogate():
         assert tab.rre(ranks) <= spec.sum_tail(ranks) / spec.total + 1e-12
 
 
-def test_search_on_table_matches_brute_force():
+@pytest.mark.parametrize("grid_limit", [1_000_000, 0])
+def test_search_on_table_matches_brute_force(grid_limit, monkeypatch):
+    # grid_limit 0: the per-budget chunked enumeration instead of the sweep's cached grid.
+    from solverkit_tucker import proxy
+
+    monkeypatch.setattr(proxy, "GRID_LIMIT", grid_limit)
     rng = np.random.default_rng(0)
     for trial in range(40):
         n_modes = int(rng.integers(2, 5))
@@ -118,7 +123,8 @@ def test_default_shape_solver_is_close_to_the_true_loss_greedy():
         assert rec["size"] <= rec["budget"]
         assert rec["rre"] <= rec["table_rre"] + 1e-14
         assert len(rec["candidates"]) <= 3
-        assert rec["rre"] <= min(r for _, r in rec["candidates"]) + 1e-14
+        screened = [r for _, r in rec["candidates"] if r is not None]
+        assert not screened or rec["rre"] <= min(screened) + 1e-14
 
 
 def test_paper_evaluation_of_the_chosen_shape():
@@ -141,3 +147,33 @@ def test_warm_fits_continue_without_repeating_sweeps():
     full = warm.fit((4, 3, 5))
     assert warm.sweeps == 20 and full.rre <= three.rre + 1e-15
     assert warm.fit((4, 3, 5)).rre == full.rre and warm.sweeps == 20  # cached
+
+
+def test_pruned_shapes_cannot_beat_the_leader():
+    # A shape is dropped from screening only when its lower bound max_n Tail_n is not below
+    # the leader's T-HOSVD error; then even its best HOOI fit (several starts) is no better.
+    from solverkit_tucker.hooi import hooi
+    from solverkit_tucker.shape import _prune
+
+    x = low_rank_plus_noise((12, 10, 9), (2, 4, 3), noise=0.05, seed=4)
+    spec = mode_spectra(x, vectors=True)
+    tab = hosvd_table(x, spec)
+    dropped = 0
+    for budget in (60, 90, 150, 250):
+        shapes = best_on_table(tab, budget, 8)
+        kept = _prune(shapes, spec, tab)
+        assert kept[0] == shapes[0] and set(kept) <= set(shapes)
+        lead = tab.rre(shapes[0])
+        for s in set(shapes) - set(kept):
+            dropped += 1
+            best = min(hooi(x, s, n_iter=30, rng=k).rre for k in range(3))
+            assert best >= lead - 1e-12
+    assert dropped > 0  # the rule does fire on this tensor
+
+
+def test_single_candidate_skips_screening():
+    x = low_rank_plus_noise((14, 12, 10), (3, 5, 4), noise=0.1, seed=7)
+    res = sk.solve(sk.TuckerRank(x, [120, 250]), method="tucker-shape", seed=0, candidates=1)
+    for rec in res.extra["budgets"]:
+        assert rec["candidates"] == [(rec["ranks"], None)]
+        assert rec["rre"] <= rec["table_rre"] + 1e-14
