@@ -102,13 +102,17 @@ class AdaSketchOptions(_Common):
 
     Parameters
     ----------
-    inner : {"block", "rk", "gaussian", "count", "minres", "direct"}
-        KKT solver: block Kaczmarz (default: sketch S = ``block_size`` random coordinates),
-        randomized Kaczmarz (the paper's RK), Gaussian sketch (``block_size`` columns;
-        1 = the paper's GV), count sketch, or the MINRES / sparse-LU baselines under the
-        same accuracy test. RK contracts the error by about 1 - sigma_min(K)^2/||K||_F^2
-        per step, so on ill-conditioned K it cannot meet the paper's accuracy test within
-        ``max_sketch_steps``; blocks of 64 rows solve small systems in a few sweeps.
+    inner : {"auto", "block", "rk", "gaussian", "count", "minres", "pminres", "direct"}
+        KKT solver. ``auto`` (default): ``pminres`` when the Jacobian is explicit and
+        n + m >= 1000, else ``block``. The sketches: block Kaczmarz (S = ``block_size``
+        random coordinates), randomized Kaczmarz (the paper's RK), Gaussian sketch
+        (``block_size`` columns; 1 = the paper's GV), count sketch. Baselines under the same
+        accuracy test: MINRES, MINRES preconditioned by diag(D, G D^-1 G') with
+        D = |diag(B)| (``pminres``; only the m x m Schur approximation is factorised),
+        and sparse LU. RK contracts the error by about 1 - sigma_min(K)^2/||K||_F^2 per
+        step, so on ill-conditioned K it cannot meet the paper's accuracy test within
+        ``max_sketch_steps``; blocks of 64 rows solve small systems in a few sweeps, and
+        on large sparse PDE-type systems every sketch is far slower than ``pminres``.
     block_size : int or None
         Sketch columns for gaussian/block/count (None: 1 for gaussian, 64 for block,
         8 for count).
@@ -131,7 +135,8 @@ class AdaSketchOptions(_Common):
         is used only when the inexact step also fails the descent test.
     """
 
-    inner: Literal["block", "rk", "gaussian", "count", "minres", "direct"] = "block"
+    inner: Literal["auto", "block", "rk", "gaussian", "count", "minres", "pminres",
+                   "direct"] = "auto"
     block_size: int | None = None
     rk_sampling: Literal["row-norm", "uniform"] = "row-norm"
     max_sketch_steps: int = 100_000

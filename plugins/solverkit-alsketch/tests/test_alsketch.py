@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from solverkit_alsketch import algorithm, problems
 from solverkit_alsketch.linalg import KKT, lanczos_extremes
 from solverkit_alsketch.oracle import Oracle
-from solverkit_alsketch.sketch import InnerSolver, InnerStats
+from solverkit_alsketch.sketch import InnerSolver, InnerStats, schur_preconditioner
 
 import solverkit as sk
 from solverkit import EqualityConstrained, Status
@@ -80,7 +80,8 @@ def _small_kkt(seed=0, explicit=True):
     return K, rhs
 
 
-@pytest.mark.parametrize("kind", ["rk", "gaussian", "block", "count", "minres", "direct"])
+@pytest.mark.parametrize("kind", ["rk", "gaussian", "block", "count", "minres", "pminres",
+                                  "direct"])
 @pytest.mark.parametrize("explicit", [True, False])
 def test_each_inner_solver_converges(kind, explicit):
     K, rhs = _small_kkt(explicit=explicit)
@@ -92,6 +93,37 @@ def test_each_inner_solver_converges(kind, explicit):
     assert stats.converged and stats.resid <= target
     Kd = np.column_stack([K.mv(e) for e in np.eye(K.N)])
     assert np.allclose(z, np.linalg.solve(Kd, rhs), atol=1e-6)
+
+
+def test_schur_preconditioner_three_eigenvalues():
+    # With diagonal B and the exact Schur complement, the preconditioned KKT matrix has
+    # the eigenvalues 1 and (1 +- sqrt 5)/2 only (Murphy-Golub-Wathen): MINRES needs <= 3
+    # steps. The PDE problem has a constant diagonal Hessian, so this holds there.
+    prob = problems.pde_control(5)
+    orc = Oracle(prob)
+    pt = orc.point(prob.x0)
+    lam = np.zeros(prob.m)
+    K = KKT(orc.hessian(pt, lam), pt.J, 0.0)
+    M = schur_preconditioner(K)
+    MK = np.column_stack([M.matvec(K.mv(e)) for e in np.eye(K.N)])
+    ev = np.sort(np.linalg.eigvals(MK).real)
+    golden = [(1 - np.sqrt(5)) / 2, 1.0, (1 + np.sqrt(5)) / 2]
+    assert np.allclose(ev, np.array(golden)[np.abs(ev[:, None] - golden).argmin(1)],
+                       atol=1e-8)
+    rhs = -np.concatenate([pt.grad_lag(lam), pt.c])
+    stats = InnerStats()
+    InnerSolver("pminres", np.random.default_rng(0)).solve(
+        K, rhs, np.zeros(K.N), 1e-9 * np.linalg.norm(rhs), stats)
+    assert stats.converged and stats.steps <= 4
+
+
+def test_auto_inner_choice():
+    assert algorithm.resolve_inner("auto", 10, 3, True) == "block"
+    assert algorithm.resolve_inner("auto", 2000, 1000, True) == "pminres"
+    assert algorithm.resolve_inner("auto", 2000, 1000, False) == "block"
+    assert algorithm.resolve_inner("rk", 2000, 1000, True) == "rk"
+    res = sk.solve(problems.pde_control(24), method="adasketch", seed=0)
+    assert res.success and res.extra["inner"] == "pminres"
 
 
 def test_lanczos_extremes_exact_when_steps_reach_dimension():
