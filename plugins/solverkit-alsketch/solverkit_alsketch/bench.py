@@ -75,6 +75,26 @@ def run_one(problem: Any, label: str, name: str, opts: dict, seed: int, time_lim
             "sketch_steps": ex.get("sketch_steps"), "kkt_matvecs": ex.get("kkt_matvecs")}
 
 
+def run_ipopt(problem: Any, time_limit: float) -> dict[str, Any]:
+    """Ipopt (cyipopt, exact Hessian) judged like ``run_one``; C1 only, benchmark-only."""
+    from . import ipopt_baseline
+
+    start = time.perf_counter()
+    try:
+        x, lam, nit, ok, msg = ipopt_baseline.solve(problem, time_limit)
+    except Exception as exc:  # noqa: BLE001 - a crashing baseline is a result
+        return {"solver": "ipopt", "solved": False, "nit": math.nan, "nfev": math.nan,
+                "ngev": math.nan, "time": time.perf_counter() - start, "false_success": False,
+                "notes": f"ipopt raised {type(exc).__name__}: {str(exc)[:80]}"}
+    wall = time.perf_counter() - start
+    kkt, cviol = independent(problem, x, lam) if np.all(np.isfinite(x)) else (math.inf,
+                                                                              math.inf)
+    solved = kkt <= TOL and cviol <= FEAS
+    return {"solver": "ipopt", "solved": solved, "nit": nit, "nfev": math.nan,
+            "ngev": math.nan, "time": wall, "kkt": kkt, "cviol": cviol,
+            "false_success": bool(ok and not solved)}
+
+
 def _solvers(extra_adasketch: bool = True) -> tuple[list, list[str]]:
     chosen, notes = [], []
     for label, name, opts in (ADASKETCH if extra_adasketch else ADASKETCH[:1]) + BASELINES:
@@ -82,12 +102,11 @@ def _solvers(extra_adasketch: bool = True) -> tuple[list, list[str]]:
             chosen.append((label, name, opts))
         else:
             notes.append(f"{name} not installed (pip install solverkit-scipy): rows skipped")
-    try:
-        import cyipopt  # noqa: F401
-        notes.append("cyipopt is installed but no Ipopt adapter is registered yet")
-    except ImportError:
-        notes.append("Ipopt: cyipopt not installed (no Linux wheel; build against "
-                      "coinor-libipopt-dev), rows skipped")
+    from . import ipopt_baseline
+
+    if not ipopt_baseline.available():
+        notes.append("Ipopt: cyipopt not importable (no Linux wheel; it builds against Debian's "
+                     "coinor-libipopt-dev), rows skipped")
     return chosen, notes
 
 
@@ -114,12 +133,20 @@ def run_c1(quick: bool) -> list[dict[str, Any]]:
     seeds = [0] if quick else list(range(10))
     rows: list[dict[str, Any]] = []
     agg: dict[str, list[dict[str, Any]]] = {}
+    from . import ipopt_baseline
+
+    if ipopt_baseline.available():
+        solvers = solvers + [("ipopt", "ipopt", {})]
+    limit = 10.0 if quick else C1_TIME_LIMIT
     for case, make in makers.items():
         prob = make()
         for label, name, opts in solvers:
-            stochastic = sk.get_solver(name).cls.stochastic
-            runs = [run_one(prob, label, name, opts, s, 10.0 if quick else C1_TIME_LIMIT)
-                    for s in (seeds if stochastic else [0])]
+            if name == "ipopt":
+                runs = [run_ipopt(prob, limit)]
+            else:
+                stochastic = sk.get_solver(name).cls.stochastic
+                runs = [run_one(prob, label, name, opts, s, limit)
+                        for s in (seeds if stochastic else [0])]
             row = {"case": case, "solver": label,
                    "solved": f"{sum(r['solved'] for r in runs)}/{len(runs)}",
                    "nit": statistics.median(r["nit"] for r in runs),
