@@ -75,7 +75,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     oracle = Oracle(problem, opts.hessian, opts.fd_step)
     rng = progress.rng
     pt = oracle.point(problem.x0.copy(), cached=problem.at_x0)
-    inner = resolve_inner(inner, n, m, pt.J.matrix is not None)
+    inner = resolve_inner(inner, n, m, pt.J.matrix is not None,
+                          oracle.hessian_mode == "hess")
     solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
                          sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps,
                          time_up=progress.time_up)
@@ -123,11 +124,17 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             # Z'HZ has dimension n - m: more Lanczos steps would only see projection noise.
             z_lo, _ = lanczos_extremes(H.mv, n, min(ls, n - m), rng,
                                        project=nullspace_projector(pt.J))
-            if not z_lo >= 1e-6:
+            if not z_lo >= opts.shift_threshold:
                 # reference: the public code's t = xi_B + ||H||; minimal: the smallest
                 # shift with Z'(H + tI)Z >= xi_B I (Lanczos estimate).
                 t = xi_B - z_lo if opts.shift == "minimal" and math.isfinite(z_lo) \
                     else xi_B + norm_H
+            elif opts.shift_floor == "kkt" and z_lo < min(xi_B, kkt):
+                # Positive but tiny reduced curvature far from a KKT point gives an enormous
+                # null-space step (C3 from all ones: hundreds of backtracks). Lift it to
+                # min(xi_B, ||gradL||), a Levenberg-Marquardt-like shift that vanishes
+                # near a solution and so keeps the Newton rate.
+                t = min(xi_B, kkt) - z_lo
             tot["shifted"] += t > 0
         K = KKT(H, pt.J, t)
         norm_B = max(abs(h_lo + t), abs(h_hi + t))
@@ -255,15 +262,20 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
 AUTO_PMINRES_MIN = 1000
 
 
-def resolve_inner(inner: str, n: int, m: int, explicit_jacobian: bool) -> str:
+def resolve_inner(inner: str, n: int, m: int, explicit_jacobian: bool,
+                  explicit_hessian: bool = True) -> str:
     """The inner solver ``inner="auto"`` stands for (other names are returned unchanged).
 
-    Block sketching solves the small C1 systems in a few sweeps, but on large sparse
+    Block sketching solves the small explicit C1 systems in a few sweeps. On large sparse
     PDE-type KKT systems every sketch contracts slowly (spec pitfall 3) while MINRES with
-    the Schur-complement preconditioner needs a handful of steps.
+    the Schur-complement preconditioner needs a handful of steps. With Hessian products
+    only, a row of K costs a whole product, so a b-row sketch step costs b products
+    against MINRES's one: MINRES then.
     """
     if inner != "auto":
         return inner
+    if not explicit_hessian:
+        return "minres"
     return "pminres" if explicit_jacobian and n + m >= AUTO_PMINRES_MIN else "block"
 
 

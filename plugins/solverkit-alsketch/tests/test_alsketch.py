@@ -122,6 +122,7 @@ def test_auto_inner_choice():
     assert algorithm.resolve_inner("auto", 2000, 1000, True) == "pminres"
     assert algorithm.resolve_inner("auto", 2000, 1000, False) == "block"
     assert algorithm.resolve_inner("rk", 2000, 1000, True) == "rk"
+    assert algorithm.resolve_inner("auto", 10, 3, True, False) == "minres"
     res = sk.solve(problems.pde_control(24), method="adasketch", seed=0)
     assert res.success and res.extra["inner"] == "pminres"
 
