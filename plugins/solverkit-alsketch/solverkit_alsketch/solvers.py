@@ -90,8 +90,8 @@ class _Common:
     unit_step_mu: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("feas_tol", "shift_threshold", "mu0", "nu0", "delta0", "delta_min", "xi_B", "fd_step",
-                     "mu_max", "nu_min", "min_step", "xi_G_floor"):
+        for name in ("feas_tol", "shift_threshold", "mu0", "nu0", "delta0", "delta_min",
+                     "xi_B", "fd_step", "mu_max", "nu_min", "min_step", "xi_G_floor"):
             _positive(name, getattr(self, name))
         if not 0.0 < self.beta < 0.5:
             raise ValueError(f"beta must lie in (0, 0.5) (Armijo constant), got {self.beta!r}")
