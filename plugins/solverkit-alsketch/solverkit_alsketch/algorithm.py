@@ -92,7 +92,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
-    alpha, stats = 1.0, InnerStats()
+    alpha, stats = 0.0, InnerStats()  # 0: the first iteration counts as backtracked
     while True:
         gl = pt.grad_lag(lam)
         grad_full = np.concatenate([gl, pt.c])
@@ -129,11 +129,12 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                 # shift with Z'(H + tI)Z >= xi_B I (Lanczos estimate).
                 t = xi_B - z_lo if opts.shift == "minimal" and math.isfinite(z_lo) \
                     else xi_B + norm_H
-            elif opts.shift_floor == "kkt" and z_lo < min(xi_B, kkt):
+            elif opts.shift_floor == "kkt" and alpha < 1.0 and z_lo < min(xi_B, kkt):
                 # Positive but tiny reduced curvature far from a KKT point gives an enormous
-                # null-space step (C3 from all ones: hundreds of backtracks). Lift it to
-                # min(xi_B, ||gradL||), a Levenberg-Marquardt-like shift that vanishes
-                # near a solution and so keeps the Newton rate.
+                # null-space step (C3 from all ones: hundreds of backtracks). After a
+                # backtracked step, lift it to min(xi_B, ||gradL||), a Levenberg-Marquardt-
+                # like shift that vanishes near a solution (the Newton rate stays) and is
+                # dropped as soon as a unit step is accepted (a flat QP keeps its 1 step).
                 t = min(xi_B, kkt) - z_lo
             tot["shifted"] += t > 0
         K = KKT(H, pt.J, t)

@@ -274,3 +274,74 @@ def test_s2mpj_problem_solves():
 
     res = sk.solve(s2mpj_problem("HS28"), method="adasketch", seed=0)
     assert res.success and np.allclose(res.x, [0.5, -0.5, 0.5], atol=1e-5)
+
+
+# -- curvature floor (shift_floor) -------------------------------------------------------------
+def _flat_qp(eps=1e-3):
+    """min eps/2 ||x||^2 + g'x s.t. a'x = 1: reduced curvature eps, closed-form solution."""
+    n = 6
+    g = np.linspace(-1.0, 1.0, n)
+    a = np.ones(n)
+    # KKT: eps x + g + lam a = 0, a'x = 1  =>  lam = -(eps + a'g) / (a'a), x = -(g + lam a)/eps
+    lam = -(eps + a @ g) / (a @ a)
+    xstar = -(g + lam * a) / eps
+    prob = EqualityConstrained(lambda x: float(0.5 * eps * x @ x + g @ x),
+                               lambda x: eps * x + g, lambda x: np.array([a @ x - 1.0]),
+                               lambda x: a[None, :], np.zeros(n),
+                               hess=lambda x, lam_: eps * np.eye(n))
+    return prob, xstar
+
+
+@pytest.mark.parametrize("floor", ["fixed", "kkt"])
+def test_shift_floor_reaches_closed_form(floor):
+    prob, xstar = _flat_qp()
+    res = sk.solve(prob, method="newton-kkt", shift_floor=floor, tol=1e-8, max_iter=200)
+    assert res.success, res.message
+    assert np.allclose(res.x, xstar, rtol=1e-6, atol=1e-6)
+    # Reduced curvature 1e-3 is positive: the reference rule never shifts and takes the one
+    # Newton step of a QP. The kkt floor lifts the curvature at the first iteration (which
+    # counts as backtracked) and drops it once that unit step is accepted: two steps.
+    if floor == "fixed":
+        assert res.extra["shifted"] == 0 and res.nit == 1
+    else:
+        assert res.extra["shifted"] == 1 and res.nit == 2
+
+
+def test_shift_floor_after_backtracking_on_flat_logistic():
+    # C3 in miniature: flat logistic loss (features / sqrt(d)), ||x||^2 = 1 from all ones.
+    from solverkit_alsketch.bench import logistic_problem
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((400, 40)) / np.sqrt(40)
+    y = np.where(X @ rng.standard_normal(40) > 0, 1.0, -1.0)
+    prob = logistic_problem(X, y, "flat")
+    res = {f: sk.solve(prob, method="newton-kkt", shift_floor=f, max_iter=300)
+           for f in ("fixed", "kkt")}
+    for r in res.values():
+        assert r.success, r.message
+    assert np.allclose(res["kkt"].x, res["fixed"].x, atol=1e-3)
+    assert res["kkt"].extra["shifted"] > 0
+
+
+def test_shift_floor_validated():
+    with pytest.raises((TypeError, ValueError), match="shift_floor"):
+        sk.solve(problems.hs6(), method="adasketch", shift_floor="lm")
+
+
+# -- Ipopt baseline callbacks (pure numpy: no cyipopt needed) -----------------------------------
+@pytest.mark.parametrize("sigma", [0.0, 0.7])
+def test_ipopt_hessian_convention(sigma):
+    from solverkit_alsketch.ipopt_baseline import _Callbacks
+
+    # Ipopt's Lagrangian Hessian is sigma hess f + sum lam_i hess c_i; the problem's
+    # hess(x, lam) is hess f + sum lam_i hess c_i. HS7: both parts in closed form.
+    prob = problems.hs7()
+    x, lam = np.array([0.3, 1.2]), np.array([0.8])
+    cb = _Callbacks(prob, deadline=float("inf"))
+    a = x[0] ** 2
+    hf = np.array([[2 * (1 - a) / (1 + a) ** 2, 0.0], [0.0, 0.0]])
+    hc = np.array([[4 + 12 * a, 0.0], [0.0, 2.0]])
+    want = sigma * hf + lam[0] * hc
+    rows, cols = cb.hessianstructure()
+    assert np.allclose(cb.hessian(x, lam, sigma), want[rows, cols])
+    assert np.allclose(cb.jacobian(x), prob.jac(x).ravel())
