@@ -310,6 +310,20 @@ def run_c4(quick: bool) -> list[dict[str, Any]]:
 
 
 METRICS = ("solved", "nit", "nfev", "ngev", "time", "false_success")
+
+
+def _c2(quick: bool) -> list[dict[str, Any]]:
+    from .bench_more import run_c2
+
+    return run_c2(quick)
+
+
+def _sensitivity(quick: bool) -> list[dict[str, Any]]:
+    from .bench_more import run_sensitivity
+
+    return run_sensitivity(quick)
+
+
 BENCHMARKS = [
     Benchmark("alsketch-c1", run_c1, reference="newton-kkt", metrics=METRICS,
               ratios=("nit", "time"), figures=profile_figure,
@@ -317,6 +331,13 @@ BENCHMARKS = [
     Benchmark("alsketch-c3", run_c3, reference="newton-kkt", metrics=METRICS + ("kkt",),
               ratios=("nit", "time"),
               description="constrained logistic regression (Ax=b, ||x||=1), m=11"),
+    Benchmark("alsketch-c2", _c2, reference="trust-constr",
+              metrics=("solved", "nit", "time", "false_success", "total_nit_solved"),
+              ratios=("nit",), description="every S2MPJ equality-only problem, n, m <= 100 "
+              "(182), seed 0, KKT tol 1e-4"),
+    Benchmark("alsketch-sens", _sensitivity, reference=None,
+              metrics=("solved", "nit", "total_nit_solved", "time", "false_success"),
+              ratios=(), description="T7: adasketch on C1 over the spec's parameter grid"),
     Benchmark("alsketch-c4", run_c4, reference="newton-kkt", metrics=METRICS + ("kkt",),
               ratios=("time",), description="PDE control, 5-point Laplacian, n=2N^2, m=N^2"),
 ]
