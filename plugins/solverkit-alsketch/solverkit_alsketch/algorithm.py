@@ -260,7 +260,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
 
 #: ``inner="auto"``: systems with n + m at least this large and an explicit Jacobian use
 #: preconditioned MINRES; smaller ones the block sketch (see the README, C4).
-AUTO_PMINRES_MIN = 1000
+AUTO_PMINRES_MIN = 500
 
 
 def resolve_inner(inner: str, n: int, m: int, explicit_jacobian: bool,

