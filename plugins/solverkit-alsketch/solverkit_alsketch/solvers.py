@@ -204,8 +204,9 @@ class AdaSketchSolver(Solver):
     name = "adasketch"
     when_to_use = (
         "Large sparse equality-constrained problems where factorising the KKT matrix is what you "
-        "want to avoid: the Newton systems are solved inexactly by sketching (with a MINRES "
-        "fallback), steps are globalised by an exact augmented Lagrangian merit, and success is "
+        "want to avoid: the Newton systems are solved inexactly by sketching or (by default on "
+        "large or product-only systems) preconditioned MINRES; "
+        "steps are globalised by an exact augmented Lagrangian merit, and success is "
         "certified by an independent KKT check. For small dense problems `trust-constr` or "
         "`slsqp` are faster per iteration.")
     kinds = (EqualityConstrained,)
