@@ -9,8 +9,9 @@ solves each Newton-KKT system inexactly under the paper's adaptive accuracy test
 steered by an exact augmented Lagrangian merit function, and never forms a
 dense KKT matrix. On a system this large its default ``inner="auto"`` uses MINRES
 with a Schur-complement preconditioner; ``inner="block"`` or ``"rk"`` selects the
-paper's randomized iterative sketching, which is much slower on PDE systems. ``newton-kkt`` takes exact steps with a sparse LU (the
-exact-step reference) and ``trust-constr`` is scipy's solver.
+paper's randomized iterative sketching, which is much slower on PDE systems.
+``newton-kkt`` takes exact steps with a sparse LU (the exact-step reference) and
+``trust-constr`` is scipy's solver.
 """
 
 import matplotlib.pyplot as plt
