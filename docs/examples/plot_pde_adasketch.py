@@ -5,10 +5,13 @@ PDE-constrained control with ``adasketch``
 Choose a control ``z`` on a 32 x 32 grid so that the state ``w``, tied to it by
 the 5-point Laplacian (``Lw + z = 0``), tracks a target while the control stays
 small. This gives 2048 variables and 1024 sparse equality constraints. ``adasketch``
-solves each Newton-KKT system inexactly with randomized iterative sketching,
+solves each Newton-KKT system inexactly under the paper's adaptive accuracy test,
 steered by an exact augmented Lagrangian merit function, and never forms a
-dense KKT matrix. ``newton-kkt`` takes exact steps with a sparse LU (the
-exact-step reference) and ``trust-constr`` is scipy's solver.
+dense KKT matrix. On a system this large its default ``inner="auto"`` uses MINRES
+with a Schur-complement preconditioner; ``inner="block"`` or ``"rk"`` selects the
+paper's randomized iterative sketching, which is much slower on PDE systems.
+``newton-kkt`` takes exact steps with a sparse LU (the exact-step reference) and
+``trust-constr`` is scipy's solver.
 """
 
 import matplotlib.pyplot as plt

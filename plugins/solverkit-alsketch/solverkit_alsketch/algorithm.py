@@ -74,13 +74,15 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                    "cviol": float(np.linalg.norm(problem.at_x0["cons"]))})
     oracle = Oracle(problem, opts.hessian, opts.fd_step)
     rng = progress.rng
+    pt = oracle.point(problem.x0.copy(), cached=problem.at_x0)
+    inner = resolve_inner(inner, n, m, pt.J.matrix is not None,
+                          oracle.hessian_mode == "hess")
     solver = InnerSolver(inner, rng, block_size=_block_size(inner, opts.block_size),
                          sampling=opts.rk_sampling, max_steps=opts.max_sketch_steps,
                          time_up=progress.time_up)
     # Finite-difference products are accurate to O(fd_step): asking for more only stalls.
     rtol_min = opts.inner_rtol_min if oracle.hessian_mode != "fd" else max(
         opts.inner_rtol_min, 10.0 * opts.fd_step)
-    pt = oracle.point(problem.x0.copy(), cached=problem.at_x0)
     lam = problem.lam0.copy() if problem.lam0 is not None else ls_multipliers(pt.g, pt.J)
     mu, nu, delta = opts.mu0, opts.nu0, opts.delta0
     xi_B, beta, rho = opts.xi_B, opts.beta, opts.rho
@@ -90,7 +92,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
-    alpha, stats = 1.0, InnerStats()
+    alpha, stats = 0.0, InnerStats()  # 0: the first iteration counts as backtracked
     while True:
         gl = pt.grad_lag(lam)
         grad_full = np.concatenate([gl, pt.c])
@@ -122,14 +124,22 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             # Z'HZ has dimension n - m: more Lanczos steps would only see projection noise.
             z_lo, _ = lanczos_extremes(H.mv, n, min(ls, n - m), rng,
                                        project=nullspace_projector(pt.J))
-            if not z_lo >= 1e-6:
+            if not z_lo >= opts.shift_threshold:
                 # reference: the public code's t = xi_B + ||H||; minimal: the smallest
                 # shift with Z'(H + tI)Z >= xi_B I (Lanczos estimate).
                 t = xi_B - z_lo if opts.shift == "minimal" and math.isfinite(z_lo) \
                     else xi_B + norm_H
+            elif opts.shift_floor == "kkt" and alpha < 1.0 and z_lo < min(xi_B, kkt):
+                # Positive but tiny reduced curvature far from a KKT point gives an enormous
+                # null-space step (C3 from all ones: hundreds of backtracks). After a
+                # backtracked step, lift it to min(xi_B, ||gradL||), a Levenberg-Marquardt-
+                # like shift that vanishes near a solution (the Newton rate stays) and is
+                # dropped as soon as a unit step is accepted (a flat QP keeps its 1 step).
+                t = min(xi_B, kkt) - z_lo
             tot["shifted"] += t > 0
         K = KKT(H, pt.J, t)
         norm_B = max(abs(h_lo + t), abs(h_hi + t))
+        K.diag_scale = max(norm_B, xi_B)
         k_lo, k_hi = lanczos_extremes(K.mv, K.N, ls, rng)
         norm_K = max(abs(k_lo), abs(k_hi))
         psi = 20.0 * max(norm_B**2, 1.0) / (min(xi_G, 1.0) * min(xi_B, 1.0))
@@ -166,7 +176,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
             if stats.resid > target and stats.steps < opts.max_sketch_steps \
                     and not stats.stalled:
                 z = solver.solve(K, rhs, z, target, stats)
-        if not stats.converged and inner not in ("minres", "direct") \
+        if not stats.converged and inner not in ("minres", "pminres", "direct") \
                 and not progress.time_up() and (
                 opts.minres_fallback or _slope(z, n, parts, mu, nu) > -0.5 * nu * kkt**2):
             # The sketch missed the accuracy test (stalled or out of budget): finish this
@@ -246,6 +256,28 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         res["success"] = False
     res["message"] += (f" (KKT residual {kkt_ind:.3e}, ||c|| {c_ind:.3e} at the returned point)")
     return res
+
+
+#: ``inner="auto"``: systems with n + m at least this large and an explicit Jacobian use
+#: preconditioned MINRES; smaller ones the block sketch (see the README, C4).
+AUTO_PMINRES_MIN = 500
+
+
+def resolve_inner(inner: str, n: int, m: int, explicit_jacobian: bool,
+                  explicit_hessian: bool = True) -> str:
+    """The inner solver ``inner="auto"`` stands for (other names are returned unchanged).
+
+    Block sketching solves the small explicit C1 systems in a few sweeps. On large sparse
+    PDE-type KKT systems every sketch contracts slowly (spec pitfall 3) while MINRES with
+    the Schur-complement preconditioner needs a handful of steps. With Hessian products
+    only, a row of K costs a whole product, so a b-row sketch step costs b products
+    against MINRES's one: MINRES then.
+    """
+    if inner != "auto":
+        return inner
+    if not explicit_hessian:
+        return "minres"
+    return "pminres" if explicit_jacobian and n + m >= AUTO_PMINRES_MIN else "block"
 
 
 def _delta_trial(beta: float, mu: float, nu: float, ups: float, psi: float) -> float:

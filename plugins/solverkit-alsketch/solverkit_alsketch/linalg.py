@@ -27,6 +27,10 @@ class KKT:
         self.n, self.m = J.n, J.m
         self.N = self.n + self.m
         self.row_ops = 0
+        #: Diagonal scale of B for preconditioners when H is only a product (set by the
+        #: outer loop from its Lanczos estimate of ||B||).
+        self.diag_scale = 1.0
+        self.precond: object = None  # cache of the inner solver's preconditioner
         self.matrix: sp.csr_matrix | None = None
         if H.matrix is not None and J.matrix is not None:
             B = H.matrix + self.t * sp.identity(self.n, format="csr") if self.t else H.matrix

@@ -186,8 +186,9 @@ def morebvne(n: int = 10) -> EqualityConstrained:
 
 def _ne(cons, jac, hess, x0, name) -> EqualityConstrained:
     x0 = np.asarray(x0, dtype=float)
+    # CUTEst's default start multipliers are zero (the SIF files give no y0 for these).
     return EqualityConstrained(lambda x: 0.0, lambda x: np.zeros(x.size), cons, jac, x0,
-                               hess=hess, lam0=np.ones(len(cons(x0))), name=name)
+                               hess=hess, lam0=np.zeros(len(cons(x0))), name=name)
 
 
 REBUILT_NE = {"SINVALNE": sinvalne, "TRIGON1NE": trigon1ne, "MOREBVNE": morebvne,

@@ -67,8 +67,9 @@ def s2mpj_problem(name: str, *args: Any, lam0: str = "y0") -> EqualityConstraine
     *args
         Size arguments (``ARGS`` holds the paper's choices when none are given).
     lam0 : {"y0", "ls"}
-        Start multipliers: the file's ``y0`` or all ones when it has none (as in the
-        paper), or least squares (``ls``).
+        Start multipliers: the file's ``y0``, zero where the file gives none (CUTEst's
+        default, which the paper's runs through CUTEst.jl start from), or least squares
+        (``ls``).
     """
     args = args or ARGS.get(name, ())
     P = load_class(name, *args)
@@ -113,8 +114,10 @@ def s2mpj_problem(name: str, *args: Any, lam0: str = "y0") -> EqualityConstraine
         H = out[2]
         return sp.csr_matrix(H) if sp.issparse(H) else sp.csr_matrix(np.asarray(H).reshape(n, n))
 
-    # The paper starts from the file's y0, or all ones when the file has none.
-    y0 = np.asarray(getattr(P, "y0", np.ones(m)), dtype=float).reshape(-1)
+    # The paper starts from CUTEst's y0: the file's values, zero by default. (All ones
+    # instead cost 46 iterations on SINVALNE against 4, and a total of 271 against 249 on
+    # the 40 shared problems with exact steps.)
+    y0 = np.asarray(getattr(P, "y0", np.zeros(m)), dtype=float).reshape(-1)
     return EqualityConstrained(
         lambda x: fg(x)[0], lambda x: fg(x)[1].copy(), lambda x: cj(x)[0].copy(),
         lambda x: cj(x)[1].copy(), np.asarray(P.x0, dtype=float).reshape(-1), hess=hess,

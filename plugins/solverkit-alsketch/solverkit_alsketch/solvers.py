@@ -41,6 +41,14 @@ class _Common:
         ``reference`` (default) takes the public code's t = xi_B + ||H||, ``minimal`` the
         smallest t with Z'(H + tI)Z >= xi_B I (t = xi_B - lambda_min; fewer iterations on
         most C1 problems but fails HS77); ``none`` never shifts.
+    shift_threshold : float
+        Shift when the Lanczos estimate of lambda_min(Z'HZ) is below this (1e-6, the
+        reference code's test; the theory asks Z'BZ >= xi_B I, i.e. ``xi_B``).
+    shift_floor : {"fixed", "kkt"}
+        ``fixed``: only lambda_min(Z'HZ) < ``shift_threshold`` shifts (the reference);
+        ``kkt`` (default): in addition a positive lambda_min below min(xi_B, ||gradL_k||) is lifted
+        to that floor (t = floor - lambda_min, Levenberg-Marquardt-like), which curbs
+        huge null-space steps from a nearly flat start and vanishes near a solution.
     hessian : {"auto", "exact", "fd"}
         Hessian products from ``hess``/``hessp`` (``auto`` when given) or a forward
         finite difference of grad_x L (gradient-only problems; one grad + one jac per product).
@@ -70,6 +78,8 @@ class _Common:
     rho: float = 1.5
     xi_B: float = 0.1
     shift: Literal["reference", "minimal", "none"] = "reference"
+    shift_threshold: float = 1e-6
+    shift_floor: Literal["fixed", "kkt"] = "kkt"
     hessian: Literal["auto", "exact", "fd"] = "auto"
     fd_step: float = 1e-7
     lanczos_steps: int = 20
@@ -80,8 +90,8 @@ class _Common:
     unit_step_mu: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("feas_tol", "mu0", "nu0", "delta0", "delta_min", "xi_B", "fd_step",
-                     "mu_max", "nu_min", "min_step", "xi_G_floor"):
+        for name in ("feas_tol", "shift_threshold", "mu0", "nu0", "delta0", "delta_min",
+                     "xi_B", "fd_step", "mu_max", "nu_min", "min_step", "xi_G_floor"):
             _positive(name, getattr(self, name))
         if not 0.0 < self.beta < 0.5:
             raise ValueError(f"beta must lie in (0, 0.5) (Armijo constant), got {self.beta!r}")
@@ -90,6 +100,8 @@ class _Common:
         if self.shift not in ("reference", "minimal", "none"):
             raise ValueError(f"shift must be 'reference', 'minimal' or 'none', "
                              f"got {self.shift!r}")
+        if self.shift_floor not in ("fixed", "kkt"):
+            raise ValueError(f"shift_floor must be 'fixed' or 'kkt', got {self.shift_floor!r}")
         if self.hessian not in ("auto", "exact", "fd"):
             raise ValueError(f"hessian must be 'auto', 'exact' or 'fd', got {self.hessian!r}")
         if not (isinstance(self.lanczos_steps, int) and self.lanczos_steps >= 2):
@@ -102,13 +114,18 @@ class AdaSketchOptions(_Common):
 
     Parameters
     ----------
-    inner : {"block", "rk", "gaussian", "count", "minres", "direct"}
-        KKT solver: block Kaczmarz (default: sketch S = ``block_size`` random coordinates),
-        randomized Kaczmarz (the paper's RK), Gaussian sketch (``block_size`` columns;
-        1 = the paper's GV), count sketch, or the MINRES / sparse-LU baselines under the
-        same accuracy test. RK contracts the error by about 1 - sigma_min(K)^2/||K||_F^2
-        per step, so on ill-conditioned K it cannot meet the paper's accuracy test within
-        ``max_sketch_steps``; blocks of 64 rows solve small systems in a few sweeps.
+    inner : {"auto", "block", "rk", "gaussian", "count", "minres", "pminres", "direct"}
+        KKT solver. ``auto`` (default): ``minres`` when the Hessian is given by products
+        only (a row of K costs a product), else ``pminres`` when the Jacobian is explicit
+        and n + m >= 500, else ``block``. The sketches: block Kaczmarz (S = ``block_size``
+        random coordinates), randomized Kaczmarz (the paper's RK), Gaussian sketch
+        (``block_size`` columns; 1 = the paper's GV), count sketch. Baselines under the same
+        accuracy test: MINRES, MINRES preconditioned by diag(D, G D^-1 G') with
+        D = |diag(B)| (``pminres``; only the m x m Schur approximation is factorised),
+        and sparse LU. RK contracts the error by about 1 - sigma_min(K)^2/||K||_F^2 per
+        step, so on ill-conditioned K it cannot meet the paper's accuracy test within
+        ``max_sketch_steps``; blocks of 64 rows solve small systems in a few sweeps, and
+        on large sparse PDE-type systems every sketch is far slower than ``pminres``.
     block_size : int or None
         Sketch columns for gaussian/block/count (None: 1 for gaussian, 64 for block,
         8 for count).
@@ -131,7 +148,8 @@ class AdaSketchOptions(_Common):
         is used only when the inexact step also fails the descent test.
     """
 
-    inner: Literal["block", "rk", "gaussian", "count", "minres", "direct"] = "block"
+    inner: Literal["auto", "block", "rk", "gaussian", "count", "minres", "pminres",
+                   "direct"] = "auto"
     block_size: int | None = None
     rk_sampling: Literal["row-norm", "uniform"] = "row-norm"
     max_sketch_steps: int = 100_000
@@ -186,8 +204,9 @@ class AdaSketchSolver(Solver):
     name = "adasketch"
     when_to_use = (
         "Large sparse equality-constrained problems where factorising the KKT matrix is what you "
-        "want to avoid: the Newton systems are solved inexactly by sketching (with a MINRES "
-        "fallback), steps are globalised by an exact augmented Lagrangian merit, and success is "
+        "want to avoid: the Newton systems are solved inexactly by sketching or (by default on "
+        "large or product-only systems) preconditioned MINRES; "
+        "steps are globalised by an exact augmented Lagrangian merit, and success is "
         "certified by an independent KKT check. For small dense problems `trust-constr` or "
         "`slsqp` are faster per iteration.")
     kinds = (EqualityConstrained,)

