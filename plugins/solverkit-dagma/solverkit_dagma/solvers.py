@@ -132,9 +132,18 @@ class DagmaOptions:
         return tuple(s[t] if t < len(s) else s[-1] for t in range(self.T))
 
 
+#: Weight given to a required edge whose fitted weight is exactly 0 (the smallest normal float).
+TINY = float(np.finfo(float).tiny)
+
+
 def finalize(problem: StructureLearning, W_raw: np.ndarray, w_threshold: float,
              lambda1: float) -> tuple[np.ndarray, dict[str, Any]]:
-    """Threshold, keep required edges, break any cycle; return (W, facts for ``extra``)."""
+    """Threshold, keep required edges, break any cycle; return (W, facts for ``extra``).
+
+    Every required edge is in the returned graph (``W != 0``): it is exempt from the
+    threshold and from cycle breaking, and if its fitted weight is exactly 0 it is
+    stored as ``+-TINY`` (listed in ``zero_weight_included``).
+    """
     from .functions import LogDet, Score
     from .utils import break_cycles
 
@@ -148,6 +157,16 @@ def finalize(problem: StructureLearning, W_raw: np.ndarray, w_threshold: float,
     np.fill_diagonal(W, 0.0)
     W, removed = break_cycles(W, protected=problem.include_edges)
     score = Score(problem.X, problem.loss)
+    # A required edge is part of the graph whatever its fitted weight. When the fit leaves it at
+    # exactly 0 (the data give it no signal: its gradient vanished along the whole path), it is
+    # stored with the smallest normal float so that ``W != 0`` still shows it; that weight changes
+    # no score by anything representable. The edges so treated are listed in ``extra``.
+    zero_included = [(i, j) for i, j in problem.include_edges if W[i, j] == 0.0]
+    if zero_included:
+        gq = score(W)[1]
+        for i, j in zero_included:
+            # the sign that would lower the score first (descent direction), + if it is flat too
+            W[i, j] = -TINY if gq[i, j] > 0 else TINY
     q_raw = score(W_raw)[0]
     h_raw = LogDet(W.shape[0])(W_raw, 1.0, grad=False)
     facts = {
@@ -156,7 +175,7 @@ def finalize(problem: StructureLearning, W_raw: np.ndarray, w_threshold: float,
         "h_final": math.inf if h_raw is None else h_raw[0],
         "removed_edges": removed,
         "adjacency": (W != 0).astype(int),
-        "missing_included": [(i, j) for i, j in problem.include_edges if W[i, j] == 0],
+        "zero_weight_included": zero_included,
     }
     fun = score(W)[0] + lambda1 * float(np.abs(W).sum())
     return W, {"fun": fun, **facts}

@@ -218,3 +218,24 @@ def test_notears_logistic_and_time_limit():
     _, _, Xg = make(d=10, k=2, n=300, seed=4)
     res = sk.solve(sk.StructureLearning(Xg), method="dagma", time_limit=1e-6)
     assert res.status is sk.Status.TIME_LIMIT and is_dag(res.x)
+
+
+@pytest.mark.parametrize("method, inner", [("dagma", "lbfgsb"), ("dagma", "pqn"),
+                                           ("notears", None)])
+def test_included_edge_with_zero_weight_stays_in_graph(method, inner):
+    """Exactly orthogonal columns give an included edge a zero gradient along the whole path,
+    so its fitted weight is exactly 0; it must still be an edge of the returned graph."""
+    from scipy.linalg import hadamard
+
+    from solverkit_dagma.solvers import TINY
+
+    X = hadamard(8)[:, 1:4].astype(float)  # centred, mutually orthogonal columns
+    prob = sk.StructureLearning(X, include_edges=[(0, 1)])
+    opts = {"inner": inner} if inner else {}
+    res = sk.solve(prob, method=method, lambda1=0.02, **opts)
+    assert res.success, res.message
+    assert res.extra["W_raw"][0, 1] == 0.0  # the fit itself leaves it at 0 ...
+    assert abs(res.x[0, 1]) == TINY  # ... and the graph keeps it
+    assert res.extra["adjacency"][0, 1] == 1 and res.extra["zero_weight_included"] == [(0, 1)]
+    assert np.count_nonzero(res.x) == 1 and is_dag(res.x)
+    assert np.isfinite(res.fun)
