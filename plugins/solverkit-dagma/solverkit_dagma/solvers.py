@@ -311,8 +311,10 @@ class DagmaMLPOptions:
 
     Parameters
     ----------
-    hidden : int
-        Hidden units per node (the reference's ``dims = [d, hidden, 1]``).
+    hidden : int or tuple of int
+        Hidden units per node: an int m gives the reference's ``dims = [d, m, 1]``,
+        a tuple (m1, ..., mL) gives ``dims = [d, m1, ..., mL, 1]`` (sigmoid between
+        layers).
     lambda1, lambda2 : float
         L1 weight on the first layer; L2 weight on all parameters (the
         reference's Adam weight decay mu * lambda2).
@@ -325,7 +327,7 @@ class DagmaMLPOptions:
         L-BFGS-B tolerances and the domain rescaling factor, as for ``dagma``.
     """
 
-    hidden: int = 10
+    hidden: int | tuple[int, ...] = 10
     lambda1: float = 0.02
     lambda2: float = 0.005
     T: int = 4
@@ -340,7 +342,18 @@ class DagmaMLPOptions:
     shrink: float = 0.9
 
     def __post_init__(self) -> None:
-        _posint("hidden", self.hidden)
+        hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
+        try:
+            hidden = tuple(hidden)
+        except TypeError:
+            raise ValueError(f"hidden must be a positive integer or a sequence of them, got "
+                             f"{self.hidden!r}") from None
+        if not hidden:
+            raise ValueError("hidden must name at least one hidden layer")
+        for m in hidden:
+            _posint("hidden", m)
+        object.__setattr__(self, "hidden", int(hidden[0]) if len(hidden) == 1
+                           else tuple(int(m) for m in hidden))
         _positive("lambda1", self.lambda1, allow_zero=True)
         _positive("lambda2", self.lambda2, allow_zero=True)
         _positive("w_threshold", self.w_threshold, allow_zero=True)
@@ -369,6 +382,10 @@ class DagmaMLPOptions:
     def schedule(self) -> tuple[float, ...]:
         s = (self.s,) if isinstance(self.s, float) else tuple(self.s)
         return tuple(s[t] if t < len(s) else s[-1] for t in range(self.T))
+
+    def dims(self) -> tuple[int, ...]:
+        """Hidden-layer widths (m1, ..., mL)."""
+        return (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
 
 
 class DagmaMLPSolver(solverkit.Solver):
@@ -402,7 +419,7 @@ class DagmaMLPSolver(solverkit.Solver):
             return progress.report(stage, x=np.sqrt(model.adjacency()), fun=rec.get("obj"),
                                    mu=rec["mu"], s=rec["s"])
 
-        out = mlp_path(X, o.hidden, float(o.lambda1), float(o.lambda2), o.T, float(o.mu_init),
+        out = mlp_path(X, o.dims(), float(o.lambda1), float(o.lambda2), o.T, float(o.mu_init),
                        float(o.mu_factor), o.schedule(), o.warm_iter, o.last_iter,
                        float(o.ftol), float(o.gtol), float(o.shrink), progress.rng, report,
                        progress.time_up)

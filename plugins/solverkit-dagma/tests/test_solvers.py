@@ -226,7 +226,6 @@ def test_included_edge_with_zero_weight_stays_in_graph(method, inner):
     """Exactly orthogonal columns give an included edge a zero gradient along the whole path,
     so its fitted weight is exactly 0; it must still be an edge of the returned graph."""
     from scipy.linalg import hadamard
-
     from solverkit_dagma.solvers import TINY
 
     X = hadamard(8)[:, 1:4].astype(float)  # centred, mutually orthogonal columns
