@@ -40,7 +40,7 @@ def test_recovers_easy_sem(easy, method):
 
 def test_dagma_extra_fields(easy):
     B, W, X = easy
-    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02)
+    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02, polish=False)
     ex = res.extra
     for key in ("W_raw", "h_final", "score_final", "steps_per_stage", "removed_edges", "stages",
                 "s_used", "s_changed"):
@@ -118,7 +118,8 @@ def test_include_exclude_honoured(easy):
 
 def test_always_dag_with_zero_threshold():
     B, W, X = make(d=10, k=3, n=200, seed=3)
-    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.0, w_threshold=0.0, T=2)
+    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.0, w_threshold=0.0, T=2,
+                   polish=False)
     assert is_dag(res.x)
     for i, j, w in res.extra["removed_edges"]:
         assert res.x[i, j] == 0 and w == res.extra["W_raw"][i, j]
@@ -148,6 +149,7 @@ def test_seed_reproducible(easy):
     ({"lambda1": -0.1}, "lambda1"), ({"T": 0}, "T"), ({"s": [1.0, -1.0]}, "s"),
     ({"mu_factor": 0.0}, "mu_factor"), ({"inner": "sgd"}, "inner"), ({"shrink": 1.5}, "shrink"),
     ({"beta_1": 1.0}, "beta_1"), ({"w_threshold": -1.0}, "w_threshold"),
+    ({"polish": "yes"}, "polish"),
 ])
 def test_bad_options(easy, bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
