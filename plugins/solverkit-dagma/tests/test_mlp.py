@@ -108,3 +108,18 @@ def test_mlp_conformance():
     B = simulate_dag(3, 2, "ER", rng=rng)  # tiny: the kit solves it about ten times
     prob = sk.StructureLearning(simulate_nonlinear_sem(B, 50, "mlp", rng=rng))
     check_solver("dagma-mlp", prob)
+
+
+def test_bench_reports_reference_skipped_without_torch(monkeypatch):
+    """The dagma-mlp bench suite is registered and names why the reference is skipped."""
+    import sys
+
+    from solverkit_dagma import bench_mlp
+
+    monkeypatch.delenv("SOLVERKIT_DAGMA_BENCH_NOREF", raising=False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # "import torch" now raises ImportError
+    reason = bench_mlp._reference_missing()
+    assert reason is not None and "torch not importable" in reason
+    assert "dagma-mlp" in {b.name for b in bench_mlp.BENCHMARKS}
+    B, X = bench_mlp.make_data(6, 1, n=50)
+    assert X.shape == (50, 6) and B.sum() == 6
