@@ -100,20 +100,20 @@ def polish_dag(S: np.ndarray, A: np.ndarray, W_raw: np.ndarray, lambda1: float,
                 gain = terms[j] - new_j
                 if best is None or gain > best[0]:
                     best = (gain, "delete", i, j, (new_j,))
-                # reverse i -> j into j -> i
-                if (j, i) in exclude or _reaches(children, i, j, skip=(i, j)):
+                # reverse i -> j into j -> i (the acyclicity search, the costly part, runs
+                # only for a move that would be the best so far)
+                if (j, i) in exclude:
                     continue
-                new_j2 = new_j
                 new_i = node(i, parents[i] | {j})[0]
-                gain = terms[j] + terms[i] - new_j2 - new_i
-                if gain > best[0]:
-                    best = (gain, "reverse", i, j, (new_j2, new_i))
+                gain = terms[j] + terms[i] - new_j - new_i
+                if gain > best[0] and not _reaches(children, i, j, skip=(i, j)):
+                    best = (gain, "reverse", i, j, (new_j, new_i))
         for i, j in cand_add:
-            if i in parents[j] or j in parents[i] or _reaches(children, j, i, skip=(-1, -1)):
+            if i in parents[j] or j in parents[i]:
                 continue
             new_j = node(j, parents[j] | {i})[0]
             gain = terms[j] - new_j
-            if best is None or gain > best[0]:
+            if (best is None or gain > best[0]) and not _reaches(children, j, i, skip=(-1, -1)):
                 best = (gain, "add", i, j, (new_j,))
         if best is None or best[0] <= 1e-9 * max(abs(total), 1.0):
             break
