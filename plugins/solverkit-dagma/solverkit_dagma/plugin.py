@@ -19,6 +19,7 @@ def solverkit_register_solvers(register: Any) -> None:
 @solverkit.hookimpl
 def solverkit_register_benchmarks(register: Any) -> None:
     from .bench import BENCHMARKS
+    from .bench_mlp import BENCHMARKS as MLP_BENCHMARKS
 
-    for bench in BENCHMARKS:
+    for bench in (*BENCHMARKS, *MLP_BENCHMARKS):
         register(bench)

@@ -10,30 +10,46 @@ import solverkit as sk
 from solverkit.testing import check_solver
 
 
-def test_objective_gradient_matches_finite_differences():
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)])
+def test_objective_gradient_matches_finite_differences(hidden):
     rng = np.random.default_rng(0)
-    d, m, n = 4, 3, 30
+    d, n = 4, 30
     X = rng.standard_normal((n, d))
-    mod = MLPModel(0.2 * rng.standard_normal((d, m, d)), rng.standard_normal((d, m)),
-                   rng.standard_normal((d, m)), rng.standard_normal(d))
+    mod = MLPModel.init(d, hidden, rng)
+    mod.U[...] = 0.2 * rng.standard_normal(mod.U.shape)
+    mod.a[...] = rng.standard_normal(mod.a.shape)
     ld = LogDet(d)
     F, g, score, h = objective(mod, X, 0.01, 0.1, 0.9, ld)
     assert h > 0 and np.isfinite(score)
-    for name in ("U", "a", "v", "c"):
-        P, G = getattr(mod, name), getattr(g, name)
+    for pos, (P, G) in enumerate(zip(mod.params(), g.params())):
         for idx in np.ndindex(P.shape):
             P[idx] += 1e-6
             fp = objective(mod, X, 0.01, 0.1, 0.9, ld)[0]
             P[idx] -= 2e-6
             fm = objective(mod, X, 0.01, 0.1, 0.9, ld)[0]
             P[idx] += 1e-6
-            assert abs((fp - fm) / 2e-6 - G[idx]) < 1e-6, (name, idx)
+            assert abs((fp - fm) / 2e-6 - G[idx]) < 1e-6, (pos, idx)
+
+
+def test_forward_matches_explicit_per_node_network():
+    """The vectorised forward pass equals a plain loop over nodes and layers."""
+    rng = np.random.default_rng(3)
+    d, n = 3, 5
+    X = rng.standard_normal((n, d))
+    mod = MLPModel.init(d, (4, 2), rng)
+    mod.U[...] = rng.standard_normal(mod.U.shape)
+    out = mod.predict(X)
+    for j in range(d):
+        z = X @ mod.U[j].T + mod.a[j]
+        for V, b in mod.layers:
+            z = (1.0 / (1.0 + np.exp(-z))) @ V[j] + b[j]
+        assert np.allclose(out[:, j], z[:, 0])
 
 
 def test_adjacency_is_first_layer_energy():
     rng = np.random.default_rng(1)
     U = rng.standard_normal((3, 2, 3))
-    mod = MLPModel(U, np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(3))
+    mod = MLPModel(U, np.zeros((3, 2)), [(np.zeros((3, 2, 1)), np.zeros((3, 1)))])
     A = mod.adjacency()
     assert np.isclose(A[0, 2], U[2, 0, 0] ** 2 + U[2, 1, 0] ** 2)
 
@@ -52,12 +68,39 @@ def test_recovers_small_nonlinear_sem():
     assert np.array_equal(res.x, again.x)
 
 
+
+def test_deep_network_stops_at_a_true_stationary_point():
+    """With two hidden layers the back-propagated signal at U = 0 is weaker than lambda1 on
+    this small problem, so the empty graph is a KKT point of every stage: the L1
+    subgradient covers the score gradient. Check that this, not a bug, is why it is empty."""
+    rng = np.random.default_rng(0)
+    B = simulate_dag(4, 4, "ER", rng=rng)
+    X = simulate_nonlinear_sem(B, 600, "mim", rng=rng)
+    res = sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(8, 4), seed=0)
+    model = res.extra["model"]
+    assert len(model.layers) == 2 and model.layers[0][0].shape == (4, 8, 4)
+    assert is_dag(res.x)
+    Xc = X - X.mean(axis=0)
+    _, g, _, _ = objective(model, Xc, 0.005, 1e-4, 1.0, LogDet(4))
+    off = np.ones((4, 8, 4), dtype=bool)
+    off[np.arange(4), :, np.arange(4)] = False
+    if not model.U.any():
+        assert np.abs(g.U[off]).max() <= 0.02 + 1e-6
+    else:  # otherwise the nonzero entries satisfy the L1 optimality condition
+        nz = (model.U != 0) & off
+        assert np.allclose(g.U[nz], -0.02 * np.sign(model.U[nz]), atol=1e-3)
+
+
 def test_mlp_bad_options():
     X = np.random.default_rng(0).standard_normal((20, 3))
     with pytest.raises(ValueError, match="lambda2"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", lambda2=-1.0)
     with pytest.raises(ValueError, match="hidden"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=0)
+    with pytest.raises(ValueError, match="hidden"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(4, 0))
+    with pytest.raises(ValueError, match="hidden"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=())
 
 
 def test_mlp_conformance():
@@ -65,3 +108,18 @@ def test_mlp_conformance():
     B = simulate_dag(3, 2, "ER", rng=rng)  # tiny: the kit solves it about ten times
     prob = sk.StructureLearning(simulate_nonlinear_sem(B, 50, "mlp", rng=rng))
     check_solver("dagma-mlp", prob)
+
+
+def test_bench_reports_reference_skipped_without_torch(monkeypatch):
+    """The dagma-mlp bench suite is registered and names why the reference is skipped."""
+    import sys
+
+    from solverkit_dagma import bench_mlp
+
+    monkeypatch.delenv("SOLVERKIT_DAGMA_BENCH_NOREF", raising=False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # "import torch" now raises ImportError
+    reason = bench_mlp._reference_missing()
+    assert reason is not None and "torch not importable" in reason
+    assert "dagma-mlp" in {b.name for b in bench_mlp.BENCHMARKS}
+    B, X = bench_mlp.make_data(6, 1, n=50)
+    assert X.shape == (50, 6) and B.sum() == 6

@@ -40,7 +40,7 @@ def test_recovers_easy_sem(easy, method):
 
 def test_dagma_extra_fields(easy):
     B, W, X = easy
-    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02)
+    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.02, polish=False)
     ex = res.extra
     for key in ("W_raw", "h_final", "score_final", "steps_per_stage", "removed_edges", "stages",
                 "s_used", "s_changed"):
@@ -118,7 +118,8 @@ def test_include_exclude_honoured(easy):
 
 def test_always_dag_with_zero_threshold():
     B, W, X = make(d=10, k=3, n=200, seed=3)
-    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.0, w_threshold=0.0, T=2)
+    res = sk.solve(sk.StructureLearning(X), method="dagma", lambda1=0.0, w_threshold=0.0, T=2,
+                   polish=False)
     assert is_dag(res.x)
     for i, j, w in res.extra["removed_edges"]:
         assert res.x[i, j] == 0 and w == res.extra["W_raw"][i, j]
@@ -148,6 +149,7 @@ def test_seed_reproducible(easy):
     ({"lambda1": -0.1}, "lambda1"), ({"T": 0}, "T"), ({"s": [1.0, -1.0]}, "s"),
     ({"mu_factor": 0.0}, "mu_factor"), ({"inner": "sgd"}, "inner"), ({"shrink": 1.5}, "shrink"),
     ({"beta_1": 1.0}, "beta_1"), ({"w_threshold": -1.0}, "w_threshold"),
+    ({"polish": "yes"}, "polish"),
 ])
 def test_bad_options(easy, bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -218,3 +220,23 @@ def test_notears_logistic_and_time_limit():
     _, _, Xg = make(d=10, k=2, n=300, seed=4)
     res = sk.solve(sk.StructureLearning(Xg), method="dagma", time_limit=1e-6)
     assert res.status is sk.Status.TIME_LIMIT and is_dag(res.x)
+
+
+@pytest.mark.parametrize("method, inner", [("dagma", "lbfgsb"), ("dagma", "pqn"),
+                                           ("notears", None)])
+def test_included_edge_with_zero_weight_stays_in_graph(method, inner):
+    """Exactly orthogonal columns give an included edge a zero gradient along the whole path,
+    so its fitted weight is exactly 0; it must still be an edge of the returned graph."""
+    from scipy.linalg import hadamard
+    from solverkit_dagma.solvers import TINY
+
+    X = hadamard(8)[:, 1:4].astype(float)  # centred, mutually orthogonal columns
+    prob = sk.StructureLearning(X, include_edges=[(0, 1)])
+    opts = {"inner": inner} if inner else {}
+    res = sk.solve(prob, method=method, lambda1=0.02, **opts)
+    assert res.success, res.message
+    assert res.extra["W_raw"][0, 1] == 0.0  # the fit itself leaves it at 0 ...
+    assert abs(res.x[0, 1]) == TINY  # ... and the graph keeps it
+    assert res.extra["adjacency"][0, 1] == 1 and res.extra["zero_weight_included"] == [(0, 1)]
+    assert np.count_nonzero(res.x) == 1 and is_dag(res.x)
+    assert np.isfinite(res.fun)

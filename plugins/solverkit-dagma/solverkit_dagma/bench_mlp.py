@@ -1,0 +1,140 @@
+"""``solverkit bench dagma-mlp``: ``dagma-mlp`` against the reference ``DagmaNonlinear`` (torch).
+
+Protocol (the reference README's nonlinear example): ER graph with d edges, the
+``mlp`` nonlinear SEM (this plugin's simulator, the NOTEARS / DAGMA convention),
+n = 1000, dims [d, 10, 1], lambda1 = 0.02, lambda2 = 0.005, threshold 0.3,
+other options at the reference defaults; d in {10, 20}; both solvers get the
+same array in the same run. The reference's second layer is initialised by
+``torch.manual_seed(seed)``, ours from the seed's Generator: the two starts
+differ, as two runs of the reference with different seeds would.
+
+torch is never a dependency: without it (or without ``dagma``) the reference
+rows say why they were skipped. The reference runs up to 230k Adam steps per
+fit (minutes per case), so ``--quick`` runs ``dagma-mlp`` alone on a small case.
+Timing: BLAS pinned to one thread (threadpoolctl) and ``torch.set_num_threads(1)``;
+CPU time is ``time.process_time``.
+
+Knobs: ``SOLVERKIT_DAGMA_MLP_BENCH_SEEDS`` (default ``1``),
+``SOLVERKIT_DAGMA_MLP_BENCH_DIMS`` (default ``10,20``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from solverkit.bench import Benchmark
+
+from .bench import _limits, _row, _timed
+from .utils import simulate_dag, simulate_nonlinear_sem
+
+__all__ = ["BENCHMARKS", "run", "make_data"]
+
+REF = "dagma-mlp-ref"
+N = 1000
+HIDDEN = 10
+LAMBDA1, LAMBDA2 = 0.02, 0.005
+
+
+def make_data(d: int, seed: int, n: int = N, sem: str = "mlp") -> tuple[np.ndarray, np.ndarray]:
+    """(B_true, X): ER graph with d edges, nonlinear SEM, one seeded Generator."""
+    rng = np.random.default_rng(seed)
+    B = simulate_dag(d, d, "ER", rng=rng)
+    return B, simulate_nonlinear_sem(B, n, sem, rng=rng)
+
+
+def _ours(X: np.ndarray, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    import solverkit as sk
+
+    res = sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=HIDDEN, lambda1=LAMBDA1,
+                   lambda2=LAMBDA2, w_threshold=0.3, seed=seed)
+    return res.x, {"h_final": res.extra["h_final"], "steps": sum(res.extra["steps_per_stage"])}
+
+
+def _reference(X: np.ndarray, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    import torch
+    from dagma.nonlinear import DagmaMLP, DagmaNonlinear
+
+    dtype, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(seed)
+        eq = DagmaMLP(dims=[X.shape[1], HIDDEN, 1], bias=True, dtype=torch.double)
+        model = DagmaNonlinear(eq, dtype=torch.double)
+        with contextlib.redirect_stderr(io.StringIO()):  # its progress bar cannot be turned off
+            W = model.fit(X.copy(), lambda1=LAMBDA1, lambda2=LAMBDA2, w_threshold=0.3)
+        from .functions import LogDet
+
+        W_raw = eq.fc1_to_adj()
+        h = LogDet(W_raw.shape[0])(W_raw, 1.0, grad=False)
+    finally:
+        torch.set_default_dtype(dtype)  # DagmaMLP sets the global default dtype
+        torch.set_num_threads(threads)
+    return W, {"h_final": None if h is None else h[0], "steps": None}
+
+
+def _reference_missing() -> str | None:
+    if os.environ.get("SOLVERKIT_DAGMA_BENCH_NOREF"):
+        return "reference skipped (SOLVERKIT_DAGMA_BENCH_NOREF)"
+    try:
+        import torch  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any import problem means "not available"
+        return (f"reference DagmaNonlinear skipped: torch not importable ({type(exc).__name__}); "
+                "install the CPU build of torch in the benchmark environment only")
+    try:
+        import dagma.nonlinear  # noqa: F401
+    except Exception as exc:  # noqa: BLE001
+        return (f"reference DagmaNonlinear skipped: dagma.nonlinear not importable "
+                f"({type(exc).__name__}); pip install --no-deps dagma tqdm")
+    return None
+
+
+def _log(row: dict[str, Any]) -> dict[str, Any]:
+    """Each row on stderr as it completes: a full run takes many minutes."""
+    import sys
+
+    print(f"   {row['case']}  {row['solver']}: cpu {row['cpu']:.1f} s, wall {row['wall']:.1f} s, "
+          f"shd {row['shd']}", file=sys.stderr, flush=True)
+    return row
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Rows per (d, seed) for ``dagma-mlp`` and the reference ``DagmaNonlinear``."""
+    seeds = [int(v) for v in os.environ.get("SOLVERKIT_DAGMA_MLP_BENCH_SEEDS", "1").split(",")]
+    dims = [int(v) for v in os.environ.get("SOLVERKIT_DAGMA_MLP_BENCH_DIMS", "10,20").split(",")]
+    missing = _reference_missing()
+    if quick:
+        seeds, dims = [1], [4]
+        missing = ("reference not run in --quick (up to 230k Adam steps, minutes per case); "
+                   "run the full suite")
+    rows: list[dict[str, Any]] = []
+    with _limits():
+        for d in dims:
+            for seed in seeds:
+                B, X = make_data(d, seed, n=200 if quick else N)
+                case = f"ER1 mlp d={d} seed={seed}"
+                (W, info), cpu, wall = _timed(lambda X=X, seed=seed: _ours(X, seed))
+                rows.append(_log(_row(case, "dagma-mlp", B, W, cpu, wall, info)))
+                if missing is None:
+                    (W, info), cpu, wall = _timed(lambda X=X, seed=seed: _reference(X, seed))
+                    rows.append(_log(_row(case, REF, B, W, cpu, wall, info)))
+                else:
+                    rows.append({"case": case, "solver": REF, "notes": missing})
+    return rows
+
+
+BENCHMARKS = [
+    Benchmark(
+        name="dagma-mlp",
+        run=run,
+        reference=REF,
+        metrics=("cpu", "wall", "shd", "tpr", "fdr", "nnz", "h_final", "steps", "dag"),
+        ratios=("cpu", "wall"),
+        description=(f"nonlinear (mlp) SEM, ER1, n={N}, dims [d, {HIDDEN}, 1], lambda1={LAMBDA1}, "
+                     f"lambda2={LAMBDA2}; solverkit dagma-mlp vs reference DagmaNonlinear (torch)"),
+    ),
+]
