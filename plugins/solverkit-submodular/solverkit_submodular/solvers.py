@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import Any, ClassVar, Literal
 
@@ -199,14 +200,15 @@ class SieveStreamingSolver(_Static):
 
 
 # -- dynamic ----------------------------------------------------------------------------------
-class _Dynamic(solverkit.Solver):
+class _Dynamic(solverkit.Solver, abc.ABC):
     kinds: ClassVar[tuple[type, ...]] = (SubmodularStream,)
     default_max_iter = _NO_CAP
     stateful = True
     open_params: ClassVar[tuple[str, ...]] = ("f", "k")
 
+    @abc.abstractmethod
     def make(self, f: Any, k: int, options: Any, progress: solverkit.Progress) -> Any:
-        raise NotImplementedError
+        """Build the live structure for oracle ``f`` and cardinality ``k``."""
 
     def open(self, options: Any, progress: solverkit.Progress, **data: Any) -> Any:
         missing = [p for p in ("f", "k") if p not in data]

@@ -11,6 +11,7 @@ when ``evaluate=False``).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import time
 from typing import Any, Literal
@@ -167,7 +168,7 @@ class TrueGreedyOptions:
             raise ValueError(f"stop_tol must be a finite number >= 0, got {self.stop_tol!r}")
 
 
-class _BudgetSolver(Solver):
+class _BudgetSolver(Solver, abc.ABC):
     """Shared loop: spectra once, then one shape choice per budget."""
 
     kinds = (TuckerRank,)
@@ -175,10 +176,10 @@ class _BudgetSolver(Solver):
     default_max_iter = 1_000_000  # one iteration per budget: never the binding limit
     default_tol = 1e-9
 
+    @abc.abstractmethod
     def candidates(self, spec: Spectra, budget: int, options: Any,
                    progress: Progress) -> tuple[list[tuple[int, ...]], dict[str, Any]]:
         """Shapes to score for one budget, best surrogate first, plus extras."""
-        raise NotImplementedError
 
     def max_candidates(self, options: Any) -> int:
         return 1
