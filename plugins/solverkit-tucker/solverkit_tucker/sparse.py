@@ -129,15 +129,8 @@ def coo_spectra(tensor: Any, values: Any = None, shape: Any = None,
             k = int(min(max(max_rank[n], 1), i_n - 1))
             top = np.sort(eigsh(gram, k=k, which="LA", v0=rng.standard_normal(i_n),
                                 return_eigenvectors=False))[::-1]
-        vals = np.zeros(i_n)
-        m = min(k, top.size)
-        vals[:m] = np.clip(top[:m], 0.0, None)
-        vals = np.minimum.accumulate(vals)
+        vals, head = _spectra._mode_tables(top, k, i_n, total)
         sigma2.append(vals)
-        head = np.concatenate(([0.0], np.cumsum(vals)))
-        if k >= i_n:
-            head[-1] = total
-            head = np.minimum(head, total)
         heads.append(head)
         known.append(int(min(k, i_n)))
     return Spectra(shape, tuple(sigma2), total, tuple(heads), tuple(known),

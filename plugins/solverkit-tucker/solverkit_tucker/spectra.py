@@ -129,6 +129,24 @@ def _gram_eig(x: np.ndarray, n: int, k: int | None) -> tuple[np.ndarray, np.ndar
     return lam, np.ascontiguousarray(u)
 
 
+def _mode_tables(top: np.ndarray, k: int, i_n: int,
+                 total: float) -> tuple[np.ndarray, np.ndarray]:
+    """One mode's squared singular values (length ``i_n``, the first ``k`` known, descending)
+    and their prefix sums ``head[r]`` (energy captured by rank ``r``)."""
+    vals = np.zeros(i_n)
+    m = min(k, top.size, i_n)
+    vals[:m] = np.clip(top[:m], 0.0, None)
+    # eigvalsh returns ascending order; after reversing, round-off can still
+    # leave tiny inversions among near-equal values: enforce monotonicity.
+    vals = np.minimum.accumulate(vals)
+    head = np.concatenate(([0.0], np.cumsum(vals)))
+    if k >= i_n:
+        # Full spectrum: the whole space captures everything, exactly.
+        head[-1] = total
+        head = np.minimum(head, total)
+    return vals, head
+
+
 def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
                  seed: int = 0, vectors: bool = False) -> Spectra:
     """Compute the squared spectra of every mode unfolding of ``tensor``.
@@ -168,18 +186,8 @@ def mode_spectra(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
             top, u = _gram_eig(x, n, want if vectors else None)
             k = i_n
         vecs.append(u)
-        vals = np.zeros(i_n)
-        m = min(k, top.size, i_n)
-        vals[:m] = np.clip(top[:m], 0.0, None)
-        # eigvalsh returns ascending order; after reversing, round-off can still
-        # leave tiny inversions among near-equal values: enforce monotonicity.
-        vals = np.minimum.accumulate(vals)
+        vals, head = _mode_tables(top, k, i_n, total)
         sigma2.append(vals)
-        head = np.concatenate(([0.0], np.cumsum(vals)))
-        if k >= i_n:
-            # Full spectrum: the whole space captures everything, exactly.
-            head[-1] = total
-            head = np.minimum(head, total)
         heads.append(head)
         known.append(int(min(k, i_n)))
     return Spectra(tuple(int(i) for i in x.shape), tuple(sigma2), total, tuple(heads),
