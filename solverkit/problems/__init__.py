@@ -18,12 +18,7 @@ KINDS = (
 
 __all__ = [
     "Problem",
-    "EqualityConstrained",
-    "Bilevel",
-    "TuckerRank",
-    "SubmodularMax",
-    "SubmodularStream",
-    "StructureLearning",
+    *KINDS,
     "SetFunction",
     "CallableSetFunction",
     "tucker_size",
