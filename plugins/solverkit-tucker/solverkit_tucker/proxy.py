@@ -27,11 +27,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .hooi import TuckerFit, _mode_dot_t, hooi, mode_project, reconstruct
+from .hooi import TuckerFit, _eigh, hooi, mode_project, reconstruct
 from .search import tucker_size
-from .spectra import Spectra
+from .spectra import Spectra, _mode_tables, spectra_of
 
-__all__ = ["HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "ENUMERATION_LIMIT"]
+__all__ = ["HosvdTable", "hosvd_table", "table_with_spectra", "best_on_table", "WarmFitter", "ENUMERATION_LIMIT"]
 
 #: Above this many (N-1)-mode prefixes, :func:`best_on_table` scores a given candidate
 #: list instead of enumerating every maximal shape.
@@ -40,8 +40,6 @@ ENUMERATION_LIMIT = 4_000_000
 #: Largest prefix grid :func:`best_on_table` keeps for a whole sweep (else: chunks per budget).
 GRID_LIMIT = 1_000_000
 
-#: Axes up to this length get their prefix sums from a triangular product (see hosvd_table).
-_SHORT_AXIS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,18 +95,61 @@ def hosvd_table(tensor: np.ndarray, spec: Spectra) -> HosvdTable:
         raise ValueError("hosvd_table needs spectra computed with vectors=True")
     x = np.ascontiguousarray(tensor, dtype=np.float64)
     factors = tuple(spec.vectors)
-    w = mode_project(x, list(factors))
+    return _table(spec.shape, spec.total, mode_project(x, list(factors)), factors)
+
+
+def _table(shape: tuple[int, ...], total: float, w: np.ndarray,
+           factors: tuple[np.ndarray, ...]) -> HosvdTable:
+    """The table of the rotated tensor ``w``: prefix sums of ``w**2`` along every axis."""
     energy = w * w
-    for axis in range(energy.ndim):
-        k = energy.shape[axis]
-        if k <= _SHORT_AXIS:
-            # A short axis: prefix sums as one (batched) product with a triangular matrix of
-            # ones, 3-15x faster than np.cumsum along a non-last axis (N = 5-6 tensors).
-            energy = _mode_dot_t(energy, np.triu(np.ones((k, k))), axis)
-        else:  # a long axis: the product's k-fold flops cost more than cumsum's strides
-            np.cumsum(energy, axis=axis, out=energy)
+    for axis, k in enumerate(energy.shape):
+        # In place, one slice at a time: k - 1 vectorised adds over the other axes. Several
+        # times faster than np.cumsum along a middle axis, and than a product with a
+        # triangular matrix of ones (k-fold flops), on every tensor of the benchmarks.
+        view = energy.reshape(int(np.prod(energy.shape[:axis], dtype=np.int64)), k, -1)
+        for j in range(1, k):
+            np.add(view[:, j, :], view[:, j - 1, :], out=view[:, j, :])
     caps = tuple(int(u.shape[1]) for u in factors)
-    return HosvdTable(spec.shape, caps, np.ascontiguousarray(energy), w, factors, spec.total)
+    return HosvdTable(shape, caps, energy, w, factors, total)
+
+
+def table_with_spectra(tensor: np.ndarray,
+                       max_rank: tuple[int, ...]) -> tuple[Spectra, HosvdTable]:
+    """The spectra (with vectors up to ``max_rank``) and the table, in one pass when possible.
+
+    When every mode is kept whole (``max_rank[n] >= I_n``) and its Gram is the
+    ``I_n x I_n`` one, each ``U_n`` is a square orthogonal matrix. Rotating
+    mode ``n`` by it leaves the Gram matrices of the other modes unchanged,
+    so the spectra and the rotation ``W`` come from one cyclic pass: with mode
+    ``n`` leading, its Gram is ``Y Y'`` of the plain reshape ``Y`` (no
+    unfolding copy), and the plain product ``Y' U_n`` rotates it and moves it
+    last, so after ``N`` steps the axes are back in order. That saves the ``N``
+    unfolding copies and the separate projection of the two-step path (the
+    5-6 mode tensors with small modes, where these fixed costs dominate).
+    Otherwise: :func:`~solverkit_tucker.spectra.spectra_of` (cached) and
+    :func:`hosvd_table`.
+    """
+    x = np.ascontiguousarray(tensor, dtype=np.float64)
+    shape = x.shape
+    if not all(m >= i and i * i <= x.size for m, i in zip(max_rank, shape, strict=True)):
+        spec = spectra_of(tensor, max_rank, vectors=True)
+        return spec, hosvd_table(tensor, spec)
+    t0 = time.perf_counter()
+    total = float(np.vdot(x, x))
+    y = x
+    sigma2, heads, vectors = [], [], []
+    for i in shape:
+        lead = y.reshape(i, -1)
+        lam, vec = _eigh(lead @ lead.T)
+        vec = np.ascontiguousarray(vec[:, ::-1])
+        vals, head = _mode_tables(lam[::-1], i, i, total)
+        sigma2.append(vals)
+        heads.append(head)
+        vectors.append(vec)
+        y = lead.T @ vec
+    spec = Spectra(tuple(int(i) for i in shape), tuple(sigma2), total, tuple(heads),
+                   tuple(int(i) for i in shape), time.perf_counter() - t0, tuple(vectors))
+    return spec, _table(spec.shape, total, y.reshape(shape), spec.vectors)
 
 
 def _caps_for(table: HosvdTable, budget: int) -> list[int]:
@@ -202,31 +243,42 @@ def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
     strides = [int(np.prod(table.energy.shape[m + 1:], dtype=np.int64)) for m in range(n_modes)]
     grid = table.grids.get(last)
     if grid is None:
-        axes = np.meshgrid(*[np.arange(1, table.caps[m] + 1, dtype=np.int64) for m in first],
-                           indexing="ij")
-        prefix = np.stack([a.ravel() for a in axes], axis=1)
-        grid = (prefix, np.prod(prefix, axis=1),
-                prefix @ np.asarray([table.shape[m] for m in first], dtype=np.int64),
-                (prefix - 1) @ np.asarray([strides[m] for m in first], dtype=np.int64))
+        # Outer sums / products over the prefix axes: no (prefixes x N) index array, and the
+        # ranks of the few shapes kept are recovered from their flat position.
+        prod = lin = offset = np.zeros((), dtype=np.int64)
+        prod = prod + 1
+        for m in first:
+            r = np.arange(1, table.caps[m] + 1, dtype=np.int64)
+            prod = np.multiply.outer(prod, r)
+            lin = np.add.outer(lin, table.shape[m] * r)
+            offset = np.add.outer(offset, (r - 1) * strides[m])
+        # The last rank's cost per unit, as floats: float division is several times faster
+        # than integer floor division and exact here (floor(fl(n / d)) = n // d for
+        # 0 <= n < 2**52, and a negative n only has to give a rank below 1).
+        per_unit = (prod + table.shape[last]).astype(np.float64).ravel()
+        grid = (prod.ravel(), lin.ravel(), offset.ravel(), prod.shape, per_unit,
+                lin.astype(np.float64).ravel())
         table.grids[last] = grid
-    prefix, prod, lin, offset = grid
+    prod, lin, offset, grid_shape, per_unit, lin_f = grid
     i_last = table.shape[last]
-    r_last = np.minimum((budget - lin) // (prod + i_last), cap_last)
-    ok = np.flatnonzero(r_last >= 1)
-    r_last = r_last[ok]
-    value = table.energy.reshape(-1)[offset[ok] + (r_last - 1) * strides[last]]
-    size = prod[ok] * r_last + lin[ok] + i_last * r_last
+    r_last = np.minimum(np.floor((budget - lin_f) / per_unit), cap_last).astype(np.int64)
+    # A prefix over the budget gets a last rank below 1: it reads a valid entry and is then
+    # masked out.
+    value = table.energy.reshape(-1)[offset + (np.maximum(r_last, 1) - 1) * strides[last]]
+    value[r_last < 1] = -np.inf
     if len(value) > k:  # the k best plus ties at the cut, ordered below
         sel = np.flatnonzero(value >= np.partition(value, len(value) - k)[len(value) - k])
     else:
         sel = np.arange(len(value))
+    sel = sel[r_last[sel] >= 1]
     pool = []
-    for j in sel:
+    for j, idx in zip(sel, zip(*np.unravel_index(sel, grid_shape), strict=True), strict=True):
         ranks = [0] * n_modes
         for q, m in enumerate(first):
-            ranks[m] = int(prefix[ok[j], q])
+            ranks[m] = int(idx[q]) + 1
         ranks[last] = int(r_last[j])
-        pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
+        pool.append((-float(value[j]), -int(prod[j] * r_last[j] + lin[j] + i_last * r_last[j]),
+                     tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
 
@@ -318,9 +370,11 @@ class WarmFitter:
         return max(total - float(np.vdot(fit.core, fit.core)), 0.0) / total if total > 0 else 0.0
 
     def _run(self, ranks: tuple[int, ...], space: tuple[int, ...],
-             start: list[np.ndarray] | None, sweeps: int, tol: float) -> TuckerFit:
+             start: list[np.ndarray] | None, sweeps: int, tol: float,
+             start_error: float) -> TuckerFit:
         """HOOI on ``W[:M_1, ..., :M_N]``; ``start`` (from a space no larger) and the result's
-        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``."""
+        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``,
+        ``start_error`` is the start model's squared error relative to ``||X||^2``."""
         t0 = time.perf_counter()
         w = np.ascontiguousarray(self.table.rotated[tuple(slice(0, m) for m in space)])
         if start is None:  # the T-HOSVD factors are the leading unit vectors there
@@ -331,7 +385,12 @@ class WarmFitter:
         norm_w = float(np.vdot(w, w))
         # hooi's tolerance is on the error relative to ||W||^2.
         tol_w = tol * self.table.total / norm_w if norm_w > 0 else 0.0
-        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start)
+        # The start's error is known (table entry or the fit so far), so a start that one
+        # sweep barely improves stops after that sweep. In W's terms: the model captures
+        # the same energy ||X||^2 (1 - start_error) there.
+        err_w = max(norm_w - self.table.total * (1.0 - start_error), 0.0) / norm_w \
+            if norm_w > 0 else None
+        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start, start_error=err_w)
         self.seconds += time.perf_counter() - t0
         self.solves += 1
         self.sweeps += out.n_iter
@@ -378,7 +437,7 @@ class WarmFitter:
             space = tuple(max(m, v.shape[0]) for m, v in zip(space, start, strict=True))
         # Partial runs do exactly their sweeps; the final one stops at the tolerance.
         tol = self.tol * max(err, 1e-300) if sweeps is None else 0.0
-        more = self._run(ranks, space, start, target - done_sweeps, tol)
+        more = self._run(ranks, space, start, target - done_sweeps, tol, err)
         spent = done_sweeps + more.n_iter
         # HOOI is monotone up to round-off: keep the better model either way.
         best = more if cur is None or self._error(more) <= err else cur

@@ -28,7 +28,7 @@ import numpy as np
 from solverkit import Progress, Result, TuckerRank
 
 from .evaluate import Evaluator, budget_record
-from .proxy import WarmFitter, best_on_table, hosvd_table
+from .proxy import WarmFitter, best_on_table, table_with_spectra
 from .search import (
     exact_shape,
     greedy_shape,
@@ -36,14 +36,18 @@ from .search import (
     neighbours,
     powered,
 )
-from .solvers import EvalOptions, _BudgetSolver, _finish, _positive_int, _spectra
+from .solvers import EvalOptions, _BudgetSolver, _caps, _finish, _positive_int
 
-__all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN", "TIE_SWEEPS"]
+__all__ = ["ShapeOptions", "TuckerShape", "REFINE_MARGIN", "TIE_SWEEPS", "SETTLED"]
 
 #: Screened shapes whose one-sweep error is within this fraction of the best are close calls:
 #: each gets TIE_SWEEPS sweeps in all before the winner is chosen and refined.
 REFINE_MARGIN = 0.01
 TIE_SWEEPS = 2
+#: Close calls are settled without tie-break sweeps when the screening sweep improved every
+#: one of them on its truncated-HOSVD error by less than this fraction: HOOI has then all but
+#: converged from those starts, and the order of the screened errors stands.
+SETTLED = 1e-3
 #: Whether close calls are advanced in the small screening space (else the refinement space).
 TIE_COARSE = False
 
@@ -168,17 +172,22 @@ class TuckerShape(_BudgetSolver):
         One sweep does not always settle close calls (HOOI moves most at low
         ranks), so the shapes within ``REFINE_MARGIN`` of the best screened
         error get ``TIE_SWEEPS`` sweeps in all before the winner is chosen and
-        refined. Ties go to the better table value.
+        refined -- unless the screening sweep moved each of them by less than
+        ``SETTLED`` (relative) from its truncated-HOSVD error: then the starts
+        are all but converged and the screened order stands. Ties go to the
+        better table value.
         """
         best = 0
         if screened:
             top = min(f.rre for f in screened)
             close = [j for j, f in enumerate(screened) if f.rre <= top * (1 + REFINE_MARGIN)]
-            if len(close) > 1:
+            settled = all(warm.table.rre(shapes[j]) - screened[j].rre
+                          <= SETTLED * screened[j].rre for j in close)
+            if len(close) > 1 and not settled:
                 scores = {j: warm.advance(shapes[j], TIE_SWEEPS, coarse=TIE_COARSE).rre
                           for j in close}
             else:
-                scores = {close[0]: top}
+                scores = {j: screened[j].rre for j in close}
             best = min(close, key=lambda j: (scores[j], j))
         chosen = shapes[best]
         return chosen, (warm.fit(chosen) if paper is None else paper.fit(chosen))
@@ -186,8 +195,7 @@ class TuckerShape(_BudgetSolver):
     def _solve_table(self, problem: TuckerRank, options: ShapeOptions,
                      progress: Progress) -> Result:
         t0 = time.perf_counter()
-        spec = _spectra(problem, vectors=True)
-        table = hosvd_table(problem.tensor, spec)
+        spec, table = table_with_spectra(problem.tensor, _caps(problem))
         t_spectra = time.perf_counter() - t0
         seed = int(progress.rng.integers(2**31))
         warm = WarmFitter(problem.tensor, table, options.n_iter, options.fit_tol)
