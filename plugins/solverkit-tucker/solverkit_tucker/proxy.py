@@ -270,23 +270,25 @@ def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
         table.grids[last] = grid
     prod, lin, offset, grid_shape, per_unit, lin_f = grid
     i_last = table.shape[last]
-    r_last = np.minimum(np.floor((budget - lin_f) / per_unit), cap_last).astype(np.int64)
-    # A prefix over the budget gets a last rank below 1: it reads a valid entry and is then
-    # masked out.
-    value = table.energy.reshape(-1)[offset + (np.maximum(r_last, 1) - 1) * strides[last]]
-    value[r_last < 1] = -np.inf
+    r_last = np.minimum(np.floor((budget - lin_f) / per_unit), cap_last)
+    # Only prefixes that leave room for a last rank >= 1 (np.partition on a vector full of
+    # -inf placeholders is many times slower than on the feasible entries alone).
+    ok = np.flatnonzero(r_last >= 1)
+    r_last = r_last[ok].astype(np.int64)
+    value = table.energy.reshape(-1)[offset[ok] + (r_last - 1) * strides[last]]
     if len(value) > k:  # the k best plus ties at the cut, ordered below
         sel = np.flatnonzero(value >= np.partition(value, len(value) - k)[len(value) - k])
     else:
         sel = np.arange(len(value))
-    sel = sel[r_last[sel] >= 1]
     pool = []
-    for j, idx in zip(sel, zip(*np.unravel_index(sel, grid_shape), strict=True), strict=True):
+    for j, idx in zip(sel, zip(*np.unravel_index(ok[sel], grid_shape), strict=True),
+                      strict=True):
         ranks = [0] * n_modes
         for q, m in enumerate(first):
             ranks[m] = int(idx[q]) + 1
         ranks[last] = int(r_last[j])
-        pool.append((-float(value[j]), -int(prod[j] * r_last[j] + lin[j] + i_last * r_last[j]),
+        g = ok[j]
+        pool.append((-float(value[j]), -int(prod[g] * r_last[j] + lin[g] + i_last * r_last[j]),
                      tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
