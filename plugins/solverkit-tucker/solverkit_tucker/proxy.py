@@ -31,7 +31,8 @@ from .hooi import TuckerFit, _eigh, hooi, mode_project, reconstruct
 from .search import tucker_size
 from .spectra import Spectra, _mode_tables, spectra_of
 
-__all__ = ["HosvdTable", "hosvd_table", "table_with_spectra", "best_on_table", "WarmFitter", "ENUMERATION_LIMIT"]
+__all__ = ["HosvdTable", "hosvd_table", "table_with_spectra", "best_on_table", "WarmFitter",
+           "ENUMERATION_LIMIT"]
 
 #: Above this many (N-1)-mode prefixes, :func:`best_on_table` scores a given candidate
 #: list instead of enumerating every maximal shape.
