@@ -254,23 +254,23 @@ def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
     grid = table.grids.get(last)
     if grid is None:
         # Outer sums / products over the prefix axes: no (prefixes x N) index array, and the
-        # ranks of the few shapes kept are recovered from their flat position.
-        prod = lin = offset = np.zeros((), dtype=np.int64)
-        prod = prod + 1
+        # ranks of the few shapes kept are recovered from their flat position. Per prefix:
+        # the last rank's cost per unit (core product + I_last) and the linear cost, as
+        # floats -- float division is several times faster than integer floor division and
+        # exact here (floor(fl(n / d)) = n // d for 0 <= n < 2**52; a negative n only has to
+        # give a rank below 1) -- and the table offset. Three arrays, built once per sweep.
+        prod = np.ones(())
+        lin = np.zeros(())
+        offset = np.zeros((), dtype=np.int64)
         for m in first:
             r = np.arange(1, table.caps[m] + 1, dtype=np.int64)
-            prod = np.multiply.outer(prod, r)
-            lin = np.add.outer(lin, table.shape[m] * r)
+            prod = np.multiply.outer(prod, r.astype(np.float64))
+            lin = np.add.outer(lin, float(table.shape[m]) * r)
             offset = np.add.outer(offset, (r - 1) * strides[m])
-        # The last rank's cost per unit, as floats: float division is several times faster
-        # than integer floor division and exact here (floor(fl(n / d)) = n // d for
-        # 0 <= n < 2**52, and a negative n only has to give a rank below 1).
-        per_unit = (prod + table.shape[last]).astype(np.float64).ravel()
-        grid = (prod.ravel(), lin.ravel(), offset.ravel(), prod.shape, per_unit,
-                lin.astype(np.float64).ravel())
+        per_unit = prod + float(table.shape[last])
+        grid = (per_unit.ravel(), lin.ravel(), offset.ravel(), prod.shape)
         table.grids[last] = grid
-    prod, lin, offset, grid_shape, per_unit, lin_f = grid
-    i_last = table.shape[last]
+    per_unit, lin_f, offset, grid_shape = grid
     r_last = np.minimum(np.floor((budget - lin_f) / per_unit), cap_last)
     # Only prefixes that leave room for a last rank >= 1 (np.partition on a vector full of
     # -inf placeholders is many times slower than on the feasible entries alone).
@@ -288,9 +288,8 @@ def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
         for q, m in enumerate(first):
             ranks[m] = int(idx[q]) + 1
         ranks[last] = int(r_last[j])
-        g = ok[j]
-        pool.append((-float(value[j]), -int(prod[g] * r_last[j] + lin[g] + i_last * r_last[j]),
-                     tuple(ranks)))
+        size = tucker_size(table.shape, tuple(ranks))
+        pool.append((-float(value[j]), -size, tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
 
