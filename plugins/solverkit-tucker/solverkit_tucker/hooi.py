@@ -47,12 +47,15 @@ class TuckerFit:
     n_iter: int
 
 
-def _mode_dot_t(x: np.ndarray, u: np.ndarray, mode: int) -> np.ndarray:
+def _mode_dot_t(x: np.ndarray, u: np.ndarray, mode: int,
+                out: np.ndarray | None = None) -> np.ndarray:
     """``x x_mode u'``: contract mode ``mode`` of ``x`` with the columns of ``u``.
 
     ``x`` is viewed as ``(A, I_mode, B)`` (a view for a C-contiguous array), so
     the product is one (batched) matrix product that never transposes or
-    copies the big tensor; the result is C-contiguous again.
+    copies the big tensor; the result is C-contiguous again. ``out``, when
+    given, is a flat C-contiguous buffer of at least the result's size that
+    receives it (the result is then a view of it).
     """
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
@@ -60,11 +63,18 @@ def _mode_dot_t(x: np.ndarray, u: np.ndarray, mode: int) -> np.ndarray:
     i, r = u.shape
     b = x.size // (a * i) if x.size else 0
     out_shape = x.shape[:mode] + (r,) + x.shape[mode + 1:]
+    if out is not None:
+        out = out[: a * r * b]
     if b == 1:
-        return (x.reshape(a, i) @ u).reshape(out_shape)
-    if a == 1:
-        return (u.T @ x.reshape(i, b)).reshape(out_shape)
-    return np.matmul(u.T, x.reshape(a, i, b)).reshape(out_shape)
+        res = np.matmul(x.reshape(a, i), u,
+                        out=None if out is None else out.reshape(a, r))
+    elif a == 1:
+        res = np.matmul(u.T, x.reshape(i, b),
+                        out=None if out is None else out.reshape(r, b))
+    else:
+        res = np.matmul(u.T, x.reshape(a, i, b),
+                        out=None if out is None else out.reshape(a, r, b))
+    return res.reshape(out_shape)
 
 
 def mode_project(x: np.ndarray, factors: list[np.ndarray],

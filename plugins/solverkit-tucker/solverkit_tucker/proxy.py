@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from .hooi import TuckerFit, _eigh, hooi, mode_project, reconstruct
+from .hooi import TuckerFit, _eigh, _mode_dot_t, hooi, mode_project, reconstruct
 from .search import tucker_size
 from .spectra import Spectra, _mode_tables, spectra_of
 
@@ -95,8 +96,28 @@ def hosvd_table(tensor: np.ndarray, spec: Spectra) -> HosvdTable:
     if spec.vectors is None:
         raise ValueError("hosvd_table needs spectra computed with vectors=True")
     x = np.ascontiguousarray(tensor, dtype=np.float64)
+    return _project_table(x, spec, np.empty(2 * x.size))
+
+
+def _project_table(x: np.ndarray, spec: Spectra, work: np.ndarray) -> HosvdTable:
+    """:func:`hosvd_table` of a C-contiguous ``x``, its intermediates in ``work`` (``2 x.size``).
+
+    The projection's intermediate tensors alternate between the two halves of
+    ``work`` and ``W`` lands, with room for the energy table, in one block:
+    a few large allocations instead of one per contraction (fresh memory's
+    page faults cost as much as the products on tensors of a few MB).
+    """
     factors = tuple(spec.vectors)
-    return _table(spec.shape, spec.total, mode_project(x, list(factors)), factors)
+    caps = tuple(int(u.shape[1]) for u in factors)
+    size = math.prod(caps)
+    keep = np.empty(2 * size)
+    halves = (work[: x.size], work[x.size: 2 * x.size])
+    order = sorted(range(x.ndim), key=lambda m: factors[m].shape[1] / max(x.shape[m], 1))
+    y = x
+    for step, m in enumerate(order):
+        last = step == len(order) - 1
+        y = _mode_dot_t(y, factors[m], m, out=keep[:size] if last else halves[step % 2])
+    return _table(spec.shape, spec.total, y, factors, energy=keep[size:].reshape(caps))
 
 
 def _table(shape: tuple[int, ...], total: float, w: np.ndarray,
@@ -131,11 +152,22 @@ def table_with_spectra(tensor: np.ndarray,
     Otherwise: :func:`~solverkit_tucker.spectra.spectra_of` (cached) and
     :func:`hosvd_table`.
     """
-    x = np.ascontiguousarray(tensor, dtype=np.float64)
-    shape = x.shape
-    if not all(m >= i and i * i <= x.size for m, i in zip(max_rank, shape, strict=True)):
+    shape = tuple(int(i) for i in np.shape(tensor))
+    if not all(m >= i and i * i <= math.prod(shape)
+               for m, i in zip(max_rank, shape, strict=True)):
+        # One block for the contiguous copy (when the tensor is not one already) and the
+        # projection's two intermediates.
+        size = math.prod(shape)
+        work = np.empty(3 * size)
+        if isinstance(tensor, np.ndarray) and tensor.dtype == np.float64 \
+                and tensor.flags.c_contiguous:
+            x = tensor
+        else:
+            x = work[2 * size:].reshape(shape)
+            np.copyto(x, tensor, casting="unsafe")
         spec = spectra_of(tensor, max_rank, vectors=True, contiguous=x)
-        return spec, hosvd_table(x, spec)
+        return spec, _project_table(x, spec, work)
+    x = np.ascontiguousarray(tensor, dtype=np.float64)
     t0 = time.perf_counter()
     total = float(np.vdot(x, x))
     # Two buffers, alternated so that the last rotation lands in ``w``; the other one then
@@ -358,7 +390,9 @@ class WarmFitter:
         self.n_iter = n_iter
         self.tol = tol
         # shape -> (compressed-space fit so far, finished: converged or at the sweep cap)
-        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool]] = {}
+        # shape -> (compressed-space fit so far, finished, settled: its last run was a single
+        # sweep that gained less than ``tol`` -- HOOI's own stopping test, already passed)
+        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool, bool]] = {}
         self.solves = self.sweeps = self.hits = 0
         self.seconds = 0.0
 
@@ -436,7 +470,12 @@ class WarmFitter:
         ranks = tuple(int(r) for r in ranks)
         target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
         state = self.states.get(ranks)
-        if state is not None and (state[1] or state[0].n_iter >= target):
+        if state is not None and (state[1] or state[0].n_iter >= target
+                                  or sweeps is None and state[2]):
+            # A final fit whose last sweep already gained less than the tolerance is
+            # converged by HOOI's own test (that sweep may have run in a smaller space).
+            if sweeps is None:
+                self.states[ranks] = (state[0], True, state[2])
             self.hits += 1
             return self._lift(state[0])
         space = self._space(ranks, coarse)
@@ -454,7 +493,9 @@ class WarmFitter:
         best = more if cur is None or self._error(more) <= err else cur
         cur = dataclasses.replace(best, n_iter=spent)
         done = sweeps is None or cur.n_iter >= self.n_iter
-        self.states[ranks] = (cur, done)
+        new_err = self._error(cur)
+        settled = more.n_iter == 1 and err - new_err <= self.tol * new_err
+        self.states[ranks] = (cur, done, settled)
         return self._lift(cur)
 
     def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
@@ -462,5 +503,10 @@ class WarmFitter:
         return self.advance(ranks, 1, coarse=True)
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """The refined fit of ``ranks`` (continuing whatever was run for it before)."""
+        """The refined fit of ``ranks`` (continuing whatever was run for it before).
+
+        When the last sweep run for ``ranks`` (a screening or tie-break sweep)
+        already gained less than ``tol``, the fit is converged by HOOI's own
+        stopping test and is returned as it is.
+        """
         return self.advance(ranks, None)

@@ -190,7 +190,13 @@ class TuckerShape(_BudgetSolver):
                 scores = {j: screened[j].rre for j in close}
             best = min(close, key=lambda j: (scores[j], j))
         chosen = shapes[best]
-        return chosen, (warm.fit(chosen) if paper is None else paper.fit(chosen))
+        if paper is not None:
+            return chosen, paper.fit(chosen)
+        if not screened:
+            # A single shape left: its first sweep runs in the small screening space too, so a
+            # start that sweep barely improves is done without a sweep of the refinement space.
+            warm.advance(chosen, 1, coarse=True)
+        return chosen, warm.fit(chosen)
 
     def _solve_table(self, problem: TuckerRank, options: ShapeOptions,
                      progress: Progress) -> Result:
