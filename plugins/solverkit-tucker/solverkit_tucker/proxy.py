@@ -370,9 +370,10 @@ class WarmFitter:
     screening 3-30x cheaper than in the refinement space; a fit continued
     later starts from those factors padded with zero rows. :meth:`fit`
     continues a shape's screened fit until the squared error improves by
-    less than ``tol`` (relative) per sweep, at most
-    ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
-    (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
+    less than ``tol`` (relative) per sweep, at most ``n_iter`` sweeps in all;
+    a last screening or tie-break sweep that gained less already ends it.
+    Counters: ``solves`` (HOOI runs), ``sweeps`` (the unit of cost), ``hits``
+    (cache hits), ``seconds`` (time in HOOI).
 
     Parameters
     ----------
