@@ -77,8 +77,9 @@ SOLVERS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-#: Sweeps faster than this (seconds) are timed as the median of 3 solves.
+#: Sweeps faster than this (seconds) are timed as the median of _REPEATS solves.
 _REPEAT_BELOW = 1.0
+_REPEATS = 5
 
 
 def _paper_rre(x: np.ndarray, shapes: list[tuple[int, ...]]) -> list[float]:
@@ -119,10 +120,10 @@ def run_tucker(quick: bool) -> list[Row]:
             with _one_thread():
                 res = sk.solve(prob, method=method, seed=0, keep_factors=False, **opts)
                 wall = [res.time]
-                # A sweep under a second is timed as the median of 3 identical solves (each
+                # A sweep under a second is timed as the median of 5 identical solves (each
                 # pays for its own spectra): one short run on a shared, loaded machine is
                 # mostly noise. Longer ones (the greedy: seconds) are timed once.
-                while wall[0] < _REPEAT_BELOW and len(wall) < 3:
+                while wall[0] < _REPEAT_BELOW and len(wall) < _REPEATS:
                     clear_cache()
                     wall.append(sk.solve(prob, method=method, seed=0, keep_factors=False,
                                          **opts).time)
@@ -154,6 +155,15 @@ def run_tucker(quick: bool) -> list[Row]:
             gaps.append((a["rre"] - b["rre"]) / b["rre"])
             gaps_ref.append((a["rre_paper"] - b["rre"]) / b["rre"])
         speed.append(sweep_time["tucker-greedy"] / sweep_time["tucker-shape"])
+    if quick:
+        rows.append({
+            "case": "note", "solver": "-",
+            "notes": ("quick tensors are tiny on purpose (CI speed): the whole greedy sweep takes "
+                      "well under a second there, so tucker-shape's fixed costs (spectra, table, "
+                      "a few short HOOI runs dominated by per-call overhead) weigh more and its "
+                      "speed-up is lower than on the full suite's tensors, where the >= 100x "
+                      "target applies"),
+        })
     if gaps:
         rows.append({
             "case": "summary", "solver": "tucker-shape",
@@ -287,7 +297,7 @@ BENCHMARKS = [
                     "(rre_paper: the shape refitted untimed with HOOI 20 sweeps, random start, "
                     "seed 0 -- the greedy's metric); time = s per budget incl. spectra share and "
                     "HOOI fits, t_select = spectra share + search (greedy: its HOOI fits); "
-                    "'sweep' rows: the whole sweep's wall time (median of 3 solves when under "
+                    "'sweep' rows: the whole sweep's wall time (median of 5 solves when under "
                     "1 s), HOOI runs and sweeps",
     ),
     Benchmark(

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from .hooi import TuckerFit, _mode_dot_t, hooi, mode_project, reconstruct
+from .hooi import TuckerFit, _eigh, _mode_dot_t, hooi, mode_project, reconstruct
 from .search import tucker_size
-from .spectra import Spectra
+from .spectra import Spectra, _mode_tables, spectra_of
 
-__all__ = ["HosvdTable", "hosvd_table", "best_on_table", "WarmFitter", "ENUMERATION_LIMIT"]
+__all__ = ["HosvdTable", "hosvd_table", "table_with_spectra", "best_on_table", "WarmFitter",
+           "ENUMERATION_LIMIT"]
 
 #: Above this many (N-1)-mode prefixes, :func:`best_on_table` scores a given candidate
 #: list instead of enumerating every maximal shape.
@@ -40,8 +42,6 @@ ENUMERATION_LIMIT = 4_000_000
 #: Largest prefix grid :func:`best_on_table` keeps for a whole sweep (else: chunks per budget).
 GRID_LIMIT = 1_000_000
 
-#: Axes up to this length get their prefix sums from a triangular product (see hosvd_table).
-_SHORT_AXIS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,19 +96,102 @@ def hosvd_table(tensor: np.ndarray, spec: Spectra) -> HosvdTable:
     if spec.vectors is None:
         raise ValueError("hosvd_table needs spectra computed with vectors=True")
     x = np.ascontiguousarray(tensor, dtype=np.float64)
+    return _project_table(x, spec, np.empty(2 * x.size))
+
+
+def _project_table(x: np.ndarray, spec: Spectra, work: np.ndarray) -> HosvdTable:
+    """:func:`hosvd_table` of a C-contiguous ``x``, its intermediates in ``work`` (``2 x.size``).
+
+    The projection's intermediate tensors alternate between the two halves of
+    ``work`` and ``W`` lands, with room for the energy table, in one block:
+    a few large allocations instead of one per contraction (fresh memory's
+    page faults cost as much as the products on tensors of a few MB).
+    """
     factors = tuple(spec.vectors)
-    w = mode_project(x, list(factors))
-    energy = w * w
-    for axis in range(energy.ndim):
-        k = energy.shape[axis]
-        if k <= _SHORT_AXIS:
-            # A short axis: prefix sums as one (batched) product with a triangular matrix of
-            # ones, 3-15x faster than np.cumsum along a non-last axis (N = 5-6 tensors).
-            energy = _mode_dot_t(energy, np.triu(np.ones((k, k))), axis)
-        else:  # a long axis: the product's k-fold flops cost more than cumsum's strides
-            np.cumsum(energy, axis=axis, out=energy)
     caps = tuple(int(u.shape[1]) for u in factors)
-    return HosvdTable(spec.shape, caps, np.ascontiguousarray(energy), w, factors, spec.total)
+    size = math.prod(caps)
+    keep = np.empty(2 * size)
+    halves = (work[: x.size], work[x.size: 2 * x.size])
+    order = sorted(range(x.ndim), key=lambda m: factors[m].shape[1] / max(x.shape[m], 1))
+    y = x
+    for step, m in enumerate(order):
+        last = step == len(order) - 1
+        y = _mode_dot_t(y, factors[m], m, out=keep[:size] if last else halves[step % 2])
+    return _table(spec.shape, spec.total, y, factors, energy=keep[size:].reshape(caps))
+
+
+def _table(shape: tuple[int, ...], total: float, w: np.ndarray,
+           factors: tuple[np.ndarray, ...], energy: np.ndarray | None = None) -> HosvdTable:
+    """The table of the rotated tensor ``w``: prefix sums of ``w**2`` along every axis
+    (written into ``energy`` when a buffer of ``w``'s shape is given)."""
+    energy = np.multiply(w, w, out=energy)
+    for axis, k in enumerate(energy.shape):
+        # In place, one slice at a time: k - 1 vectorised adds over the other axes. Several
+        # times faster than np.cumsum along a middle axis, and than a product with a
+        # triangular matrix of ones (k-fold flops), on every tensor of the benchmarks.
+        view = energy.reshape(int(np.prod(energy.shape[:axis], dtype=np.int64)), k, -1)
+        for j in range(1, k):
+            np.add(view[:, j, :], view[:, j - 1, :], out=view[:, j, :])
+    caps = tuple(int(u.shape[1]) for u in factors)
+    return HosvdTable(shape, caps, energy, w, factors, total)
+
+
+def table_with_spectra(tensor: np.ndarray,
+                       max_rank: tuple[int, ...]) -> tuple[Spectra, HosvdTable]:
+    """The spectra (with vectors up to ``max_rank``) and the table, in one pass when possible.
+
+    When every mode is kept whole (``max_rank[n] >= I_n``) and its Gram is the
+    ``I_n x I_n`` one, each ``U_n`` is a square orthogonal matrix. Rotating
+    mode ``n`` by it leaves the Gram matrices of the other modes unchanged,
+    so the spectra and the rotation ``W`` come from one cyclic pass: with mode
+    ``n`` leading, its Gram is ``Y Y'`` of the plain reshape ``Y`` (no
+    unfolding copy), and the plain product ``Y' U_n`` rotates it and moves it
+    last, so after ``N`` steps the axes are back in order. That saves the ``N``
+    unfolding copies and the separate projection of the two-step path (the
+    5-6 mode tensors with small modes, where these fixed costs dominate).
+    Otherwise: :func:`~solverkit_tucker.spectra.spectra_of` (cached) and
+    :func:`hosvd_table`.
+    """
+    shape = tuple(int(i) for i in np.shape(tensor))
+    if not all(m >= i and i * i <= math.prod(shape)
+               for m, i in zip(max_rank, shape, strict=True)):
+        # One block for the contiguous copy (when the tensor is not one already) and the
+        # projection's two intermediates.
+        size = math.prod(shape)
+        work = np.empty(3 * size)
+        if isinstance(tensor, np.ndarray) and tensor.dtype == np.float64 \
+                and tensor.flags.c_contiguous:
+            x = tensor
+        else:
+            x = work[2 * size:].reshape(shape)
+            np.copyto(x, tensor, casting="unsafe")
+        spec = spectra_of(tensor, max_rank, vectors=True, contiguous=x)
+        return spec, _project_table(x, spec, work)
+    x = np.ascontiguousarray(tensor, dtype=np.float64)
+    t0 = time.perf_counter()
+    total = float(np.vdot(x, x))
+    # Two buffers, alternated so that the last rotation lands in ``w``; the other one then
+    # holds the energy table. One allocation for both: fresh memory costs page faults that,
+    # on these tensors of a few MB, took as long as the products themselves (one block of
+    # twice the size measured 10-20x cheaper to obtain than two blocks of the size).
+    block = np.empty(2 * x.size)
+    w, spare = block[: x.size], block[x.size:]
+    bufs = [w, spare] if len(shape) % 2 else [spare, w]
+    y = x
+    sigma2, heads, vectors = [], [], []
+    for n, i in enumerate(shape):
+        lead = y.reshape(i, -1)
+        lam, vec = _eigh(lead @ lead.T)
+        vec = np.ascontiguousarray(vec[:, ::-1])
+        vals, head = _mode_tables(lam[::-1], i, i, total)
+        sigma2.append(vals)
+        heads.append(head)
+        vectors.append(vec)
+        y = np.matmul(lead.T, vec, out=bufs[n % 2].reshape(lead.shape[1], i))
+    spec = Spectra(tuple(int(i) for i in shape), tuple(sigma2), total, tuple(heads),
+                   tuple(int(i) for i in shape), time.perf_counter() - t0, tuple(vectors))
+    return spec, _table(spec.shape, total, w.reshape(shape), spec.vectors,
+                        energy=spare.reshape(shape))
 
 
 def _caps_for(table: HosvdTable, budget: int) -> list[int]:
@@ -202,31 +285,43 @@ def _best_on_grid(table: HosvdTable, budget: int, k: int, last: int,
     strides = [int(np.prod(table.energy.shape[m + 1:], dtype=np.int64)) for m in range(n_modes)]
     grid = table.grids.get(last)
     if grid is None:
-        axes = np.meshgrid(*[np.arange(1, table.caps[m] + 1, dtype=np.int64) for m in first],
-                           indexing="ij")
-        prefix = np.stack([a.ravel() for a in axes], axis=1)
-        grid = (prefix, np.prod(prefix, axis=1),
-                prefix @ np.asarray([table.shape[m] for m in first], dtype=np.int64),
-                (prefix - 1) @ np.asarray([strides[m] for m in first], dtype=np.int64))
+        # Outer sums / products over the prefix axes: no (prefixes x N) index array, and the
+        # ranks of the few shapes kept are recovered from their flat position. Per prefix:
+        # the last rank's cost per unit (core product + I_last) and the linear cost, as
+        # floats -- float division is several times faster than integer floor division and
+        # exact here (floor(fl(n / d)) = n // d for 0 <= n < 2**52; a negative n only has to
+        # give a rank below 1) -- and the table offset. Three arrays, built once per sweep.
+        prod = np.ones(())
+        lin = np.zeros(())
+        offset = np.zeros((), dtype=np.int64)
+        for m in first:
+            r = np.arange(1, table.caps[m] + 1, dtype=np.int64)
+            prod = np.multiply.outer(prod, r.astype(np.float64))
+            lin = np.add.outer(lin, float(table.shape[m]) * r)
+            offset = np.add.outer(offset, (r - 1) * strides[m])
+        per_unit = prod + float(table.shape[last])
+        grid = (per_unit.ravel(), lin.ravel(), offset.ravel(), prod.shape)
         table.grids[last] = grid
-    prefix, prod, lin, offset = grid
-    i_last = table.shape[last]
-    r_last = np.minimum((budget - lin) // (prod + i_last), cap_last)
+    per_unit, lin_f, offset, grid_shape = grid
+    r_last = np.minimum(np.floor((budget - lin_f) / per_unit), cap_last)
+    # Only prefixes that leave room for a last rank >= 1 (np.partition on a vector full of
+    # -inf placeholders is many times slower than on the feasible entries alone).
     ok = np.flatnonzero(r_last >= 1)
-    r_last = r_last[ok]
+    r_last = r_last[ok].astype(np.int64)
     value = table.energy.reshape(-1)[offset[ok] + (r_last - 1) * strides[last]]
-    size = prod[ok] * r_last + lin[ok] + i_last * r_last
     if len(value) > k:  # the k best plus ties at the cut, ordered below
         sel = np.flatnonzero(value >= np.partition(value, len(value) - k)[len(value) - k])
     else:
         sel = np.arange(len(value))
     pool = []
-    for j in sel:
+    for j, idx in zip(sel, zip(*np.unravel_index(ok[sel], grid_shape), strict=True),
+                      strict=True):
         ranks = [0] * n_modes
         for q, m in enumerate(first):
-            ranks[m] = int(prefix[ok[j], q])
+            ranks[m] = int(idx[q]) + 1
         ranks[last] = int(r_last[j])
-        pool.append((-float(value[j]), -int(size[j]), tuple(ranks)))
+        size = tucker_size(table.shape, tuple(ranks))
+        pool.append((-float(value[j]), -size, tuple(ranks)))
     pool.sort()
     return [p[2] for p in pool[:k]]
 
@@ -275,9 +370,10 @@ class WarmFitter:
     screening 3-30x cheaper than in the refinement space; a fit continued
     later starts from those factors padded with zero rows. :meth:`fit`
     continues a shape's screened fit until the squared error improves by
-    less than ``tol`` (relative) per sweep, at most
-    ``n_iter`` sweeps in all. Counters: ``solves`` (HOOI runs), ``sweeps``
-    (the unit of cost), ``hits`` (cache hits), ``seconds`` (time in HOOI).
+    less than ``tol`` (relative) per sweep, at most ``n_iter`` sweeps in all;
+    a last screening or tie-break sweep that gained less already ends it.
+    Counters: ``solves`` (HOOI runs), ``sweeps`` (the unit of cost), ``hits``
+    (cache hits), ``seconds`` (time in HOOI).
 
     Parameters
     ----------
@@ -295,7 +391,9 @@ class WarmFitter:
         self.n_iter = n_iter
         self.tol = tol
         # shape -> (compressed-space fit so far, finished: converged or at the sweep cap)
-        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool]] = {}
+        # shape -> (compressed-space fit so far, finished, settled: its last run was a single
+        # sweep that gained less than ``tol`` -- HOOI's own stopping test, already passed)
+        self.states: dict[tuple[int, ...], tuple[TuckerFit, bool, bool]] = {}
         self.solves = self.sweeps = self.hits = 0
         self.seconds = 0.0
 
@@ -318,9 +416,11 @@ class WarmFitter:
         return max(total - float(np.vdot(fit.core, fit.core)), 0.0) / total if total > 0 else 0.0
 
     def _run(self, ranks: tuple[int, ...], space: tuple[int, ...],
-             start: list[np.ndarray] | None, sweeps: int, tol: float) -> TuckerFit:
+             start: list[np.ndarray] | None, sweeps: int, tol: float,
+             start_error: float) -> TuckerFit:
         """HOOI on ``W[:M_1, ..., :M_N]``; ``start`` (from a space no larger) and the result's
-        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``."""
+        factors live in the leading-vector coordinates; ``tol`` is relative to ``||X||^2``,
+        ``start_error`` is the start model's squared error relative to ``||X||^2``."""
         t0 = time.perf_counter()
         w = np.ascontiguousarray(self.table.rotated[tuple(slice(0, m) for m in space)])
         if start is None:  # the T-HOSVD factors are the leading unit vectors there
@@ -331,7 +431,12 @@ class WarmFitter:
         norm_w = float(np.vdot(w, w))
         # hooi's tolerance is on the error relative to ||W||^2.
         tol_w = tol * self.table.total / norm_w if norm_w > 0 else 0.0
-        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start)
+        # The start's error is known (table entry or the fit so far), so a start that one
+        # sweep barely improves stops after that sweep. In W's terms: the model captures
+        # the same energy ||X||^2 (1 - start_error) there.
+        err_w = max(norm_w - self.table.total * (1.0 - start_error), 0.0) / norm_w \
+            if norm_w > 0 else None
+        out = hooi(w, ranks, n_iter=sweeps, tol=tol_w, start=start, start_error=err_w)
         self.seconds += time.perf_counter() - t0
         self.solves += 1
         self.sweeps += out.n_iter
@@ -366,7 +471,12 @@ class WarmFitter:
         ranks = tuple(int(r) for r in ranks)
         target = self.n_iter if sweeps is None else min(int(sweeps), self.n_iter)
         state = self.states.get(ranks)
-        if state is not None and (state[1] or state[0].n_iter >= target):
+        if state is not None and (state[1] or state[0].n_iter >= target
+                                  or sweeps is None and state[2]):
+            # A final fit whose last sweep already gained less than the tolerance is
+            # converged by HOOI's own test (that sweep may have run in a smaller space).
+            if sweeps is None:
+                self.states[ranks] = (state[0], True, state[2])
             self.hits += 1
             return self._lift(state[0])
         space = self._space(ranks, coarse)
@@ -378,13 +488,15 @@ class WarmFitter:
             space = tuple(max(m, v.shape[0]) for m, v in zip(space, start, strict=True))
         # Partial runs do exactly their sweeps; the final one stops at the tolerance.
         tol = self.tol * max(err, 1e-300) if sweeps is None else 0.0
-        more = self._run(ranks, space, start, target - done_sweeps, tol)
+        more = self._run(ranks, space, start, target - done_sweeps, tol, err)
         spent = done_sweeps + more.n_iter
         # HOOI is monotone up to round-off: keep the better model either way.
         best = more if cur is None or self._error(more) <= err else cur
         cur = dataclasses.replace(best, n_iter=spent)
         done = sweeps is None or cur.n_iter >= self.n_iter
-        self.states[ranks] = (cur, done)
+        new_err = self._error(cur)
+        settled = more.n_iter == 1 and err - new_err <= self.tol * new_err
+        self.states[ranks] = (cur, done, settled)
         return self._lift(cur)
 
     def screen(self, ranks: tuple[int, ...]) -> TuckerFit:
@@ -392,5 +504,10 @@ class WarmFitter:
         return self.advance(ranks, 1, coarse=True)
 
     def fit(self, ranks: tuple[int, ...]) -> TuckerFit:
-        """The refined fit of ``ranks`` (continuing whatever was run for it before)."""
+        """The refined fit of ``ranks`` (continuing whatever was run for it before).
+
+        When the last sweep run for ``ranks`` (a screening or tie-break sweep)
+        already gained less than ``tol``, the fit is converged by HOOI's own
+        stopping test and is returned as it is.
+        """
         return self.advance(ranks, None)

@@ -231,11 +231,15 @@ class _BudgetSolver(Solver, abc.ABC):
                        stopped, nit=len(records))
 
 
+def _caps(problem: TuckerRank) -> tuple[int, ...]:
+    """Largest rank per mode that the largest budget allows (the other ranks 1)."""
+    top, total = max(problem.budgets), sum(problem.shape)
+    return tuple(int(max(1, min(i, (top - (total - i)) // (1 + i)))) for i in problem.shape)
+
+
 def _spectra(problem: TuckerRank, vectors: bool = False) -> Spectra:
     """Cached spectra; ranks above what the largest budget allows are never needed."""
-    top, total = max(problem.budgets), sum(problem.shape)
-    caps = tuple(int(max(1, min(i, (top - (total - i)) // (1 + i)))) for i in problem.shape)
-    return spectra_of(problem.tensor, caps, vectors=vectors)
+    return spectra_of(problem.tensor, _caps(problem), vectors=vectors)
 
 
 def _finish(progress: Progress, spec: Spectra, problem: TuckerRank,

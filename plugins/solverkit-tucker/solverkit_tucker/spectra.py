@@ -16,6 +16,7 @@ zeros up to length ``I_n``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import weakref
 from typing import Any
 
@@ -88,8 +89,26 @@ class Spectra:
 
 
 def _unfold_gram(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
-    """Gram matrix of the smaller side of the mode-``n`` unfolding, and I_n."""
+    """Gram matrix of the smaller side of the mode-``n`` unfolding, and I_n.
+
+    With ``x`` viewed as ``(A, I_n, B)`` (free for a C-contiguous array), the
+    ``I_n x I_n`` Gram is ``sum_a X[a] X[a]'``: a plain product for the first
+    and last modes and a batched one (an ``A x I_n x I_n`` temporary) when
+    that is small, so the unfolding is copied only when neither applies.
+    """
     i_n = x.shape[n]
+    a = math.prod(x.shape[:n])
+    b = x.size // (a * i_n) if x.size else 0
+    if i_n <= a * b:
+        if a == 1:
+            flat = x.reshape(i_n, b)
+            return flat @ flat.T, i_n
+        if b == 1:
+            flat = x.reshape(a, i_n)
+            return flat.T @ flat, i_n
+        if a * i_n * i_n <= x.size // 4:
+            x3 = x.reshape(a, i_n, b)
+            return np.matmul(x3, x3.transpose(0, 2, 1)).sum(axis=0), i_n
     unfolded = np.moveaxis(x, n, 0).reshape(i_n, -1)
     if i_n <= unfolded.shape[1]:
         return unfolded @ unfolded.T, i_n
@@ -200,18 +219,23 @@ _CACHE: dict[int, tuple[Any, tuple, Spectra]] = {}
 
 
 def _fingerprint(x: np.ndarray) -> tuple:
-    # Cheap guard against a tensor mutated in place between two solves.
+    # Cheap guard against a tensor mutated in place between two solves. The sample is a
+    # strided view (a few entries per axis), never a copy: ravel() copies a non-contiguous
+    # tensor (the bundled real ones are), which cost more than the rest of the check.
+    sample = x[tuple(slice(None, None, max(1, s // 4)) for s in x.shape)]
     return (x.__array_interface__["data"][0], x.shape, x.strides, float(x.sum()),
-            float(x.ravel()[:: max(1, x.size // 1024)].sum()))
+            float(sample.sum()))
 
 
 def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
-               vectors: bool = False) -> Spectra:
+               vectors: bool = False, contiguous: np.ndarray | None = None) -> Spectra:
     """``mode_spectra(tensor, max_rank, vectors=vectors)``, cached per tensor object.
 
     A budget sweep (or several solvers on one problem) pays for the spectra
     once. The cache holds a weak reference to the array, so it never keeps a
     tensor alive, and it is invalidated when the array's contents change.
+    ``contiguous``, when given, is ``tensor`` already as a C-contiguous float
+    array (the caller's copy): it is computed on instead of a second copy.
     """
     key = id(tensor)
     fp = _fingerprint(tensor)
@@ -230,7 +254,7 @@ def spectra_of(tensor: np.ndarray, max_rank: tuple[int, ...] | None = None,
                     zip(spec.vectors, max_rank, spec.shape, strict=True)))
         if enough:
             return spec
-    spec = mode_spectra(tensor, max_rank, vectors=vectors)
+    spec = mode_spectra(tensor if contiguous is None else contiguous, max_rank, vectors=vectors)
     try:
         ref = weakref.ref(tensor, lambda _r, key=key: _CACHE.pop(key, None))
     except TypeError:  # not weak-referenceable: do not cache

@@ -79,3 +79,18 @@ def test_zero_tensor_and_unit_mode():
     x = np.random.default_rng(0).standard_normal((1, 6, 5))
     fit = hooi(x, (1, 3, 3))
     assert fit.rre == pytest.approx(_rre(x, fit), rel=1e-9)
+
+
+def test_known_start_error_lets_one_sweep_suffice():
+    # From the T-HOSVD start of a low-noise tensor one sweep barely moves the error: told the
+    # start's error, HOOI stops after that sweep; without it, it needs a second sweep to see
+    # the stall. Both runs agree on the first sweep.
+    x = low_rank_plus_noise((12, 10, 9), (3, 4, 2), noise=0.01, seed=1)
+    ranks = (3, 4, 2)
+    start = st_hosvd(x, ranks)
+    tol = 1e-3 * start.rre
+    told = hooi(x, ranks, n_iter=10, tol=tol, start=start.factors, start_error=start.rre)
+    blind = hooi(x, ranks, n_iter=10, tol=tol, start=start.factors)
+    first = hooi(x, ranks, n_iter=1, start=start.factors)
+    assert told.n_iter == 1 and blind.n_iter >= 2
+    assert told.rre == pytest.approx(first.rre, rel=1e-12) and told.rre <= start.rre + 1e-15

@@ -177,3 +177,59 @@ def test_single_candidate_skips_screening():
     for rec in res.extra["budgets"]:
         assert rec["candidates"] == [(rec["ranks"], None)]
         assert rec["rre"] <= rec["table_rre"] + 1e-14
+
+
+@pytest.mark.parametrize("shape", [(5, 4, 6, 3, 4), (6, 6, 6), (4, 3, 5, 2)])
+def test_one_pass_table_equals_the_two_step_table(shape):
+    # Every mode kept whole: the spectra and the rotation come from one cyclic pass; they
+    # must equal the separate spectra + projection (and so the exact T-HOSVD errors).
+    from solverkit_tucker.proxy import table_with_spectra
+
+    x = low_rank_plus_noise(shape, tuple(max(1, i // 2) for i in shape), noise=0.1, seed=2)
+    spec, tab = table_with_spectra(x, shape)
+    ref_spec = mode_spectra(x, vectors=True)
+    ref = hosvd_table(x, ref_spec)
+    assert tab.caps == shape and spec.vectors is not None
+    for n in range(len(shape)):
+        np.testing.assert_allclose(spec.sigma2[n], ref_spec.sigma2[n], rtol=1e-10,
+                                   atol=1e-12 * spec.total)
+        np.testing.assert_allclose(spec.heads[n], ref_spec.heads[n], rtol=1e-12)
+    np.testing.assert_allclose(tab.energy, ref.energy, rtol=1e-10, atol=1e-12 * spec.total)
+    for ranks in [(1,) * len(shape), tuple(max(1, i // 2) for i in shape), shape]:
+        assert tab.rre(ranks) == pytest.approx(_thosvd_rre(x, ranks), abs=1e-12)
+
+
+def test_table_with_spectra_falls_back_when_a_mode_is_truncated():
+    from solverkit_tucker.proxy import table_with_spectra
+    from solverkit_tucker.spectra import clear_cache
+
+    clear_cache()
+    x = low_rank_plus_noise((9, 8, 7), (2, 3, 2), noise=0.1, seed=5)
+    spec, tab = table_with_spectra(x, (4, 8, 7))  # mode 0 capped below its size
+    assert tab.caps == (4, 8, 7)
+    for ranks in [(1, 1, 1), (4, 3, 2), (2, 8, 7)]:
+        assert tab.rre(ranks) == pytest.approx(_thosvd_rre(x, ranks), abs=1e-12)
+
+
+def test_settled_close_calls_skip_the_tie_break(monkeypatch):
+    # When the screening sweep barely moves any close call, no tie-break sweeps are run:
+    # each budget then costs its screens plus the winner's refinement only.
+    from solverkit_tucker import shape as shape_mod
+
+    x = low_rank_plus_noise((8,) * 5, (2, 2, 3, 3, 4), noise=0.1, seed=3)
+    calls = []
+    orig = WarmFitter.advance
+
+    def spy(self, ranks, sweeps=None, coarse=False):
+        calls.append((tuple(ranks), sweeps, coarse))
+        return orig(self, ranks, sweeps, coarse)
+
+    monkeypatch.setattr(WarmFitter, "advance", spy)
+    res = sk.solve(sk.TuckerRank(x, 700), method="tucker-shape", seed=0)
+    ties = [c for c in calls if c[1] == shape_mod.TIE_SWEEPS]
+    assert len(res.extra["candidates"]) > 1 and not ties
+    # With the rule switched off the same solve runs the tie-breaks.
+    monkeypatch.setattr(shape_mod, "SETTLED", -1.0)
+    calls.clear()
+    sk.solve(sk.TuckerRank(x, 700), method="tucker-shape", seed=0)
+    assert any(c[1] == shape_mod.TIE_SWEEPS for c in calls)

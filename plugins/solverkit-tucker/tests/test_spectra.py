@@ -61,3 +61,31 @@ def test_randomized_top_part_matches(monkeypatch):
         np.testing.assert_allclose(spec.sigma2[n][:r], full[n][:r], rtol=1e-6)  # signal
         np.testing.assert_allclose(spec.sigma2[n][r:8], full[n][r:8], rtol=0.1)  # noise floor
         assert np.all(spec.sigma2[n][8:] == 0)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (6, 2, 9, 2), (2, 3, 40, 3)])
+def test_every_gram_route_matches_the_unfolding(shape):
+    # First / last mode: a plain product; middle modes: a batched product when its temporary
+    # is small, else the moved-axis copy. All must give the unfolding's own Gram.
+    from solverkit_tucker.spectra import _unfold_gram
+
+    x = np.random.default_rng(3).standard_normal(shape)
+    for n in range(x.ndim):
+        unfolded = np.moveaxis(x, n, 0).reshape(shape[n], -1)
+        small = unfolded @ unfolded.T if shape[n] <= unfolded.shape[1] else \
+            unfolded.T @ unfolded
+        gram, i_n = _unfold_gram(x, n)
+        assert i_n == shape[n]
+        np.testing.assert_allclose(gram, small, rtol=1e-12, atol=1e-12)
+
+
+def test_fingerprint_of_a_non_contiguous_tensor_sees_changes():
+    from solverkit_tucker.spectra import _fingerprint
+
+    # An in-place change that keeps the sum is caught by the strided sample (which starts
+    # at index 0 on every axis), read without copying the Fortran-ordered array.
+    x = np.asfortranarray(np.random.default_rng(4).standard_normal((6, 5, 4)))
+    before = _fingerprint(x)
+    x[0, 0, 0] += 1.0
+    x[5, 4, 3] -= 1.0
+    assert _fingerprint(x) != before
