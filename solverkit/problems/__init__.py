@@ -18,7 +18,12 @@ KINDS = (
 
 __all__ = [
     "Problem",
-    *KINDS,
+    "EqualityConstrained",
+    "Bilevel",
+    "TuckerRank",
+    "SubmodularMax",
+    "SubmodularStream",
+    "StructureLearning",
     "SetFunction",
     "CallableSetFunction",
     "tucker_size",
