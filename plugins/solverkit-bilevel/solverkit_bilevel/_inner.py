@@ -26,6 +26,10 @@ class InnerResult:
 
     ``fx``/``gx`` are grad_x f and grad_x g at (x, v) (``fx`` is None when
     sigma = 0, because f is not needed for z), ``value`` the inner objective.
+    ``gain`` is the largest secant ratio ||change of sigma grad_x f + grad_x g|| /
+    ||change of the inner gradient|| over the accepted steps (0.0 without steps):
+    how far an inner residual moves the x-gradients that enter the penalty
+    hypergradient.
     """
 
     v: np.ndarray
@@ -35,6 +39,19 @@ class InnerResult:
     value: float
     L: float
     steps: int
+    gain: float = 0.0
+
+
+def _gain(sigma: float, grad: np.ndarray, grad_new: np.ndarray, gx: np.ndarray,
+          gx_new: np.ndarray, fx: np.ndarray | None, fx_new: np.ndarray | None) -> float:
+    """Secant ratio of the x-gradient change to the inner-gradient change over one step."""
+    dg = float(np.linalg.norm(grad_new - grad))
+    if dg == 0.0:
+        return 0.0
+    dx = gx_new - gx
+    if fx is not None and fx_new is not None:
+        dx = dx + sigma * (fx_new - fx)
+    return float(np.linalg.norm(dx)) / dg
 
 
 def _eval(oracle: Oracle, x: np.ndarray, v: np.ndarray, sigma: float,
@@ -70,13 +87,13 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
     evaluated once, at the returned point.
     """
     grad, gx, fx = _eval(oracle, x, v, sigma)
-    steps = 0
+    steps, gain = 0, 0.0
     while True:
         trial = Y.project(v - grad / L)
         step = trial - v
         residual = float(np.linalg.norm(step)) * L
         if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
-            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps)
+            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps, gain)
         while True:
             grad_new, gx_new, fx_new = _eval(oracle, x, trial, sigma)
             if np.linalg.norm(grad_new - grad) <= L * np.linalg.norm(step) * (1 + 1e-10):
@@ -87,6 +104,7 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
                                "estimate above 1e16)")
             trial = Y.project(v - grad / L)
             step = trial - v
+        gain = max(gain, _gain(sigma, grad, grad_new, gx, gx_new, fx, fx_new))
         v, grad, gx, fx = trial, grad_new, gx_new, fx_new
         oracle.check_iterate(label, v)
         steps += 1
@@ -116,11 +134,11 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
     grad, gx, fx = _eval(oracle, x, v, sigma)
     w, grad_w = v, grad
     t = 1.0
-    steps = 0
+    steps, gain = 0, 0.0
     while True:
         residual = float(np.linalg.norm(Y.project(v - grad / L) - v)) * L
         if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
-            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps)
+            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps, gain)
         while True:
             trial = Y.project(w - grad_w / L)
             step = trial - w
@@ -132,6 +150,9 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
                 raise Diverged(f"the {label} step search found no step (local Lipschitz "
                                "estimate above 1e16)")
         v_prev = v
+        # Secant between consecutive iterates (not the extrapolated point, whose x-gradients
+        # are not evaluated).
+        gain = max(gain, _gain(sigma, grad, grad_new, gx, gx_new, fx, fx_new))
         v, grad, gx, fx = trial, grad_new, gx_new, fx_new
         oracle.check_iterate(label, v)
         steps += 1

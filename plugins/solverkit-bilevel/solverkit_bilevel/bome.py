@@ -26,7 +26,7 @@ import solverkit
 from solverkit.problems import Bilevel
 
 from ._oracle import Diverged, Oracle, check_positive, failed
-from .penalty import _SecantProbe
+from ._secant import SecantProbe
 
 __all__ = ["BOMESolver", "BOMEOptions", "bome_direction"]
 
@@ -120,7 +120,7 @@ class BOMESolver(solverkit.Solver):
             return oracle.batch(options.batch) if stoch else None
 
         try:
-            alpha = options.inner_step or 0.5 / _SecantProbe(oracle, problem, progress.rng).L_y(
+            alpha = options.inner_step or 0.5 / SecantProbe(oracle, problem, progress.rng).L_y(
                 x, y, 0.0, options.batch if stoch else 1)
             while True:
                 z = y.copy()

@@ -26,7 +26,7 @@ from solverkit.problems import Bilevel
 from solverkit.sets import Reals
 
 from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
-from .penalty import _SecantProbe
+from ._secant import SecantProbe
 
 __all__ = ["ITDSolver", "ITDOptions", "itd_hypergradient"]
 
@@ -110,7 +110,7 @@ class ITDSolver(solverkit.Solver):
         x, y = problem.x0.copy(), problem.y0.copy()
         nit, gm, fun = 0, math.inf, math.nan
         try:
-            alpha = options.inner_step or 0.5 / _SecantProbe(oracle, problem, progress.rng).L_y(
+            alpha = options.inner_step or 0.5 / SecantProbe(oracle, problem, progress.rng).L_y(
                 x, y, 0.0, problem.n_samples or 1)  # full gradients
             while True:
                 hyper, y = itd_hypergradient(oracle, x, y, alpha, options.inner_steps)

@@ -32,7 +32,7 @@ import solverkit
 from solverkit.problems import Bilevel
 
 from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
-from .penalty import _SecantProbe
+from ._secant import SecantProbe
 
 __all__ = ["PenaltySLSolver", "PenaltySLOptions"]
 
@@ -111,7 +111,7 @@ class PenaltySLSolver(solverkit.Solver):
         x, y, z = problem.x0.copy(), problem.y0.copy(), problem.y0.copy()
         nit, gm, fun = 0, math.inf, math.nan
         try:
-            probe = _SecantProbe(oracle, problem, progress.rng)
+            probe = SecantProbe(oracle, problem, progress.rng)
             alpha = options.step_y / probe.L_y(x, y, sigma, options.batch)
             beta = options.step_z / probe.L_y(x, z, 0.0, options.batch)
             # Two time scales: x must move slower than y and z can track, and the error

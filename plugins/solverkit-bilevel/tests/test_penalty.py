@@ -279,3 +279,55 @@ def test_fixed_outer_step_follows_the_gradient_flow_of_psi() -> None:
                             outer_step=0.02, seed=0)
         assert r.success, r.message
         assert abs(r.x[0] - TOY_MINIMA[basin]) <= 1e-3
+
+
+
+def _least_squares_bilevel(b_scale: float = 1.0) -> tuple[Bilevel, np.ndarray]:
+    """f = |y - b|^2 / 2 (no x), g = |y - A x|^2 / 2: psi_sigma = |A x - b|^2 / (2 (1 + sigma)).
+
+    Its minimiser is least squares for every sigma (no penalty bias), and the x-gradients
+    move by A' dv per inner change dv, so the inner gain lies in [s_min(A) / (1 + sigma),
+    s_max(A)].
+    """
+    rng = np.random.default_rng(0)
+    A, b = rng.standard_normal((8, 3)), b_scale * rng.standard_normal(8)
+    p = Bilevel(lambda x, y: 0.5 * float((y - b) @ (y - b)),
+                lambda x, y: 0.5 * float((y - A @ x) @ (y - A @ x)),
+                lambda x, y: (np.zeros(3), y - b),
+                lambda x, y: (-A.T @ (y - A @ x), y - A @ x),
+                np.zeros(3), np.zeros(8))
+    return p, A
+
+
+def test_small_gradient_mapping_from_loose_inner_solves_tightens_gradually() -> None:
+    # At x0 = 0 with loose inner solves y = z = y0 = 0, so d = grad_x f = 0: gm = 0 only
+    # because the solves are loose (the first target, 10 sigma inner_kappa = 0.1, is above the
+    # residual sigma |b| at y0 = 0).
+    p, A = _least_squares_bilevel(b_scale=0.1)
+    b = -p.grad_f(p.x0, p.y0)[1]
+    sigma, tol, factor = 0.1, 1e-6, 10.0
+    r = solverkit.solve(p, "bilevel-penalty", sigma=sigma, tol=tol, inner_tol_factor=factor,
+                        certify=False, history=True, seed=0)
+    assert r.success, r.message
+    np.testing.assert_allclose(r.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-5)
+    first, second = r.history[0], r.history[1]
+    assert first["gm"] == 0.0 and first["res_y"] == pytest.approx(sigma * np.linalg.norm(b))
+    # The first re-solve goes 100x below the loose residual, not to the final accuracy,
+    # and that is enough for the outer steps to start.
+    assert factor * sigma * tol < second["res_y"] <= 0.01 * first["res_y"]
+    assert second["gm"] > tol
+
+
+def test_automatic_inner_tolerance_measures_the_gain() -> None:
+    p, A = _least_squares_bilevel()
+    b = -p.grad_f(p.x0, p.y0)[1]
+    s = np.linalg.svd(A, compute_uv=False)
+    sigma = 0.1
+    fixed = solverkit.solve(p, "bilevel-penalty", sigma=sigma, certify=False, seed=0)
+    auto = solverkit.solve(p, "bilevel-penalty", sigma=sigma, certify=False, seed=0,
+                           auto_inner_tol=True)
+    assert fixed.extra["inner_gain"] == 1.0  # not measured without the option
+    assert s[-1] / (1 + sigma) <= auto.extra["inner_gain"] <= s[0] * (1 + 1e-9)
+    for r in (fixed, auto):
+        assert r.success, r.message
+        np.testing.assert_allclose(r.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-5)
