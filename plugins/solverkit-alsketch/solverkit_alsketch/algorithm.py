@@ -11,7 +11,10 @@ Per iteration k at (x, lam):
    L_mu,nu = L + mu/2 ||c||^2 + nu/2 ||grad_x L||^2: if
    grad L_mu,nu' d > -(nu/2) ||gradL||^2, raise mu, lower nu, sharpen delta,
    resume the inner solve (warm start) and test again.
-5. Armijo backtracking (alpha halved) on L_mu,nu, the same alpha for x and lam.
+5. Armijo backtracking (alpha halved) on L_mu,nu, the same alpha for x and lam. With
+   ``second_order_correction`` the unit step is first tried as x + dx + dc, where
+   dc = -G'(G G')^{-1} c(x + dx) removes the constraint curvature the linearisation missed
+   (Nocedal & Wright, 2nd ed., section 18.3); when that fails the search backtracks along dx.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 from solverkit import Status
 
-from .linalg import KKT, lanczos_extremes, ls_multipliers, nullspace_projector
+from .linalg import KKT, lanczos_extremes, ls_multipliers, min_norm_correction, nullspace_projector
 from .oracle import Oracle, Point
 from .sketch import InnerSolver, InnerStats
 
@@ -88,7 +91,7 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     xi_B, beta, rho = opts.xi_B, opts.beta, opts.rho
     tot = {"sketch_steps": 0, "row_ops": 0, "shifted": 0, "fallback_steps": 0,
            "descent_adapt": 0, "inner_unconverged": 0,
-           "minres_fallbacks": 0, "unit_step_mu": 0}
+           "minres_fallbacks": 0, "unit_step_mu": 0, "soc_steps": 0}
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
@@ -199,10 +202,15 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         z_prev = z
         # -- Armijo backtracking on L_mu,nu --------------------------------------
         m0 = _merit(pt, lam, mu, nu)
+        soc = _second_order_correction(oracle, pt, d[:n]) if opts.second_order_correction \
+            else None
+        # Trial steps (alpha, dx): the corrected unit step replaces the plain one; when it
+        # fails Armijo the search goes on along dx from alpha = 1/2 (N&W Algorithm 18.3).
         alpha, new = 1.0, None
+        dx = d[:n] if soc is None else d[:n] + soc
         while alpha >= opts.min_step:
             try:
-                trial = oracle.point(pt.x + alpha * d[:n])
+                trial = oracle.point(pt.x + dx)
                 lam_t = lam + alpha * d[n:]
                 mt = _merit(trial, lam_t, mu, nu)
             except FloatingPointError:
@@ -225,8 +233,10 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                         tot["unit_step_mu"] += 1
             if math.isfinite(mt) and mt <= m0 + beta * alpha * slope:
                 new = (trial, lam_t)
+                tot["soc_steps"] += alpha == 1.0 and soc is not None
                 break
             alpha *= 0.5
+            dx = alpha * d[:n]
         if new is None:
             status, message = Status.STALLED, (
                 f"line search failed at iteration {k}: no step >= {opts.min_step:g} decreases "
@@ -289,6 +299,22 @@ def _slope(d: np.ndarray, n: int, parts: tuple, mu: float, nu: float) -> float:
     """grad L_mu,nu' d from (grad_x L, G'c, H grad_x L, c, G grad_x L)."""
     gl, JTc, Hgl, c, Jgl = parts
     return float((gl + mu * JTc + nu * Hgl) @ d[:n] + (c + nu * Jgl) @ d[n:])
+
+
+def _second_order_correction(oracle: Oracle, pt: Point, dx: np.ndarray) -> np.ndarray | None:
+    """dc = -G'(G G')^{-1} c(x + dx), G the Jacobian at x (N&W eq. 18.20), or None.
+
+    One counted constraint evaluation and no gradient: the linearised constraints hold at
+    x + dx up to the curvature of c, and dc is the least-norm step that removes that
+    residual to first order (on a sphere it pulls a tangential step back to the surface).
+    None when c is not finite at x + dx (the line search then handles that point).
+    """
+    try:
+        r = oracle.cons(pt.x + dx)
+    except FloatingPointError:
+        return None
+    dc = min_norm_correction(pt.J, r)
+    return dc if np.all(np.isfinite(dc)) else None
 
 
 def _block_size(inner: str, block_size: int | None) -> int:

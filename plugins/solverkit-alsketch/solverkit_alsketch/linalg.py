@@ -143,3 +143,11 @@ def nullspace_projector(J: Jacobian) -> Callable[[np.ndarray], np.ndarray]:
         w, _ = cg(GGt, J.mv(v), rtol=1e-12, atol=0.0, maxiter=5 * J.m + 20)
         return v - J.rmv(w)
     return project
+
+
+def min_norm_correction(J: Jacobian, r: np.ndarray) -> np.ndarray:
+    """The least-norm dx with G dx = -r: dx = -G'(G G')^{-1} r (CG on G G', floored)."""
+    GGt = LinearOperator((J.m, J.m), matvec=lambda w: J.mv(J.rmv(w)) + 1e-12 * w,
+                         dtype=np.float64)
+    w, _ = cg(GGt, r, rtol=1e-12, atol=0.0, maxiter=5 * J.m + 20)
+    return -J.rmv(w)

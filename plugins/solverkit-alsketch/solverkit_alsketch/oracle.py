@@ -122,6 +122,14 @@ class Oracle:
             raise FloatingPointError("f, grad f or c is not finite at the trial point")
         return Point(x=x.copy(), f=f, g=g, c=c, J=Jacobian(J, self.m, self.n))
 
+    def cons(self, x: np.ndarray) -> np.ndarray:
+        """c(x) alone (one counted constraint evaluation; no f, gradient or Jacobian)."""
+        c = np.asarray(self.p.cons(x.copy()), dtype=np.float64).reshape(self.m)
+        self.counts["ncev"] += 1
+        if not np.all(np.isfinite(c)):
+            raise FloatingPointError("c is not finite at the trial point")
+        return c
+
     # -- Hessian -------------------------------------------------------------
     def hessian(self, pt: Point, lam: np.ndarray) -> Hessian:
         """The Lagrangian Hessian at (pt.x, lam) as a :class:`Hessian`."""

@@ -67,6 +67,12 @@ class _Common:
         accepts it, if one exists (True). Merit and slope are affine in mu, so this is one
         formula; it keeps Newton's unit step where the paper's rule (mu raised only when the
         descent test fails) backtracks, e.g. on the PDE problem from the all-ones start.
+    second_order_correction : bool
+        Try the unit step as x + dx + dc with dc = -G'(G G')^{-1} c(x + dx) (Nocedal &
+        Wright, section 18.3), G the Jacobian at x: one extra constraint evaluation per
+        iteration and no extra gradient; when the corrected point fails Armijo the search
+        backtracks along dx. It removes the overshoot of Newton steps along curved
+        constraints (False: the paper's plain step; see the README for measurements).
     """
 
     feas_tol: float = 1e-6
@@ -88,6 +94,7 @@ class _Common:
     min_step: float = 1e-12
     xi_G_floor: float = 1e-8
     unit_step_mu: bool = True
+    second_order_correction: bool = False
 
     def __post_init__(self) -> None:
         for name in ("feas_tol", "shift_threshold", "mu0", "nu0", "delta0", "delta_min",

@@ -357,3 +357,57 @@ def test_ipopt_hessian_convention(sigma):
     rows, cols = cb.hessianstructure()
     assert np.allclose(cb.hessian(x, lam, sigma), want[rows, cols])
     assert np.allclose(cb.jacobian(x), prob.jac(x).ravel())
+
+
+# -- second-order correction (Nocedal & Wright, section 18.3) -----------------------------
+def test_min_norm_correction_is_the_least_norm_solution():
+    from solverkit_alsketch.linalg import min_norm_correction
+    from solverkit_alsketch.oracle import Jacobian
+
+    rng = np.random.default_rng(4)
+    G, r = rng.standard_normal((3, 8)), rng.standard_normal(3)
+    dc = min_norm_correction(Jacobian(G, 3, 8), r)
+    assert np.allclose(dc, -np.linalg.pinv(G) @ r, atol=1e-10)
+
+
+def _rosenbrock_ne() -> EqualityConstrained:
+    # c1 = 10 (x2 - x1^2), c2 = 1 - x1 (S2MPJ's RSNBRNE, f = 0), x0 = (-1.2, 1), x* = (1, 1).
+    return EqualityConstrained(
+        lambda x: 0.0, lambda x: np.zeros(2),
+        lambda x: np.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]]),
+        lambda x: np.array([[-20.0 * x[0], 10.0], [-1.0, 0.0]]),
+        np.array([-1.2, 1.0]), hess=lambda x, lam: np.diag([-20.0 * lam[0], 0.0]),
+        lam0=np.zeros(2), name="RSNBRNE")
+
+
+@pytest.mark.parametrize("method", ["adasketch", "newton-kkt"])
+def test_second_order_correction_closed_form_on_rosenbrock_ne(method):
+    # Newton's step sets x1 = 1 (c2 is linear) and leaves c1(x + d) = -10 d1^2; with G at x0
+    # the correction is dc = (0, d1^2), after which c1 = 0 exactly: one iteration. The plain
+    # step needs several (the curvature term comes back at every step).
+    soc = sk.solve(_rosenbrock_ne(), method=method, seed=0, second_order_correction=True)
+    plain = sk.solve(_rosenbrock_ne(), method=method, seed=0)
+    assert soc.success and plain.success
+    assert np.allclose(soc.x, [1.0, 1.0], atol=1e-8)
+    assert soc.nit == 1 and soc.extra["soc_steps"] == 1
+    assert plain.nit > 1 and plain.extra["soc_steps"] == 0
+    # one extra constraint evaluation (at x + d), no extra gradient
+    assert soc.extra["ncev"] == soc.extra["ngev"] + soc.nit
+
+
+def test_second_order_correction_is_void_on_linear_constraints():
+    # c(x + d) = 0 for linear constraints and an exact step: the correction is zero and the
+    # iterates are those of the plain method.
+    prob, xstar = problems.random_qp(n=12, m=4, seed=5)
+    soc = sk.solve(prob, method="newton-kkt", second_order_correction=True, tol=1e-8)
+    plain = sk.solve(prob, method="newton-kkt", tol=1e-8)
+    assert soc.success and soc.nit == plain.nit
+    assert np.allclose(soc.x, xstar, atol=1e-8) and np.allclose(soc.x, plain.x, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(problems.KNOWN))
+def test_second_order_correction_known_solutions(name):
+    make, xstar = problems.KNOWN[name]
+    res = sk.solve(make(), method="adasketch", seed=1, second_order_correction=True)
+    assert res.success, res.message
+    assert np.allclose(res.x, xstar, atol=1e-4), (res.x, xstar)
