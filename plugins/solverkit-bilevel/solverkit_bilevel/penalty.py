@@ -90,12 +90,16 @@ class _Run:
         self.stages: list[dict[str, Any]] = []
         self.rejected = 0
         self.gain = 1.0  # secant estimate of d's sensitivity to inner residuals (auto_inner_tol)
+        # Divisor of the inner target, raised 10x each time a trial x would diverge while the
+        # inner solves can still be tightened (see _diverging_trial).
+        self.tightening = 1.0
 
     def extra(self) -> dict[str, Any]:
         return {"y": self.y.copy(), "z": self.z.copy(), "sigma": self.sigma,
                 **self.diag, **self.oracle.counts(), "stages": self.stages,
                 "certificate": self.certificate,
-                "rejected_steps": self.rejected, "inner_gain": self.gain}
+                "rejected_steps": self.rejected, "inner_gain": self.gain,
+                "inner_tightening": self.tightening}
 
     # -- deterministic -----------------------------------------------------
     def _inner(self, sigma: float, tol: float) -> tuple[Any, Any]:
@@ -118,7 +122,30 @@ class _Run:
 
     def _inner_scale(self, sigma: float) -> float:
         """Inner residual target per unit of max(tol, kappa gm): factor * sigma / gain."""
-        return self.o.inner_tol_factor * sigma / self.gain
+        return self.o.inner_tol_factor * sigma / (self.gain * self.tightening)
+
+    def _diverging_trial(self, x_new: np.ndarray) -> bool:
+        """True if a trial x would diverge and the inner solves may be the cause.
+
+        Loose inner solves barely move y and z between outer iterates, so d looks constant,
+        the Barzilai-Borwein step s's / s'd runs to its cap, and Phi (linear in x when y, z
+        are fixed and g is quadratic) passes the screen at any distance: the trial lands
+        beyond the divergence guard although psi_sigma is bounded. Before that is reported
+        as an unbounded upper level, the inner targets are tightened 10x (for the rest of
+        the run, down to 1e-4 of the configured one) and the step is retried. Raises
+        :class:`Diverged`, naming the inner settings, once no tightening is left.
+        """
+        norm = float(np.linalg.norm(x_new))
+        if math.isfinite(norm) and norm <= self.oracle.blowup:
+            return False
+        if self.tightening < 1e4:
+            self.tightening *= 10.0
+            return True
+        raise Diverged(
+            f"x diverged (trial norm {norm:.3g} > {self.oracle.blowup:.3g}) although the inner "
+            f"solves were tightened to 1/{self.tightening:.0f} of the target set by "
+            f"inner_tol_factor={self.o.inner_tol_factor:g}: the upper level looks unbounded "
+            "below")
 
     def exact(self) -> Any:
         o, pr = self.o, self.pr
@@ -214,6 +241,15 @@ class _Run:
                     gamma *= 0.5
                     direction *= 0.5
                     continue
+                if self._diverging_trial(x_new):
+                    # Retry from x_old with the tighter inner target: fresh d, and a step
+                    # that no longer comes from secants of an unresolved d.
+                    gamma = o.outer_step or 1.0
+                    pairs.clear()
+                    recent.pop()
+                    ry, rz = self._inner(sigma, self._inner_scale(sigma)
+                                         * max(tol, o.inner_kappa * gm) * tight)
+                    break
                 oracle.check_iterate("x", x_new)
                 self.x = x_new
                 inner_tol = self._inner_scale(sigma) * max(tol, o.inner_kappa * gm) * tight
