@@ -361,3 +361,20 @@ def test_unbounded_upper_level_is_still_reported_as_unbounded() -> None:
     assert "unbounded below" in r.message and "inner_tol_factor=1" in r.message
     assert r.extra["inner_tightening"] == 1e4
     assert np.all(np.isfinite(r.x)) and np.linalg.norm(r.x) <= 1e12
+
+
+def test_fixed_outer_rule_names_loose_inner_solves_when_it_diverges() -> None:
+    # The fixed rule has no line search to reject a step, so the safeguard cannot retry;
+    # the failure must name the cause. Same problem and step: factor 1 converges, factor
+    # 100 (inner error in d ~ 100 x 0.1 x rho ~ 35 times gm) diverges.
+    p, A = _least_squares_bilevel()
+    b = -p.grad_f(p.x0, p.y0)[1]
+    kw = dict(sigma=0.1, outer_rule="fixed", outer_step=0.1, certify=False, seed=0)
+    ok = solverkit.solve(p, "bilevel-penalty", inner_tol_factor=1.0, **kw)
+    assert ok.success, ok.message
+    np.testing.assert_allclose(ok.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-4)
+    bad = solverkit.solve(p, "bilevel-penalty", inner_tol_factor=100.0, **kw)
+    assert not bad.success and bad.status == solverkit.Status.NUMERICAL
+    assert "inner_tol_factor=100" in bad.message and "too loose" in bad.message
+    assert "unbounded" not in bad.message
+    assert np.all(np.isfinite(bad.x))
