@@ -90,12 +90,17 @@ class _Run:
         self.stages: list[dict[str, Any]] = []
         self.rejected = 0
         self.gain = 1.0  # secant estimate of d's sensitivity to inner residuals (auto_inner_tol)
+        # Divisor of the inner target, raised 10x each time a trial x would diverge while the
+        # inner solves can still be tightened (see _diverging_trial).
+        self.tightening = 1.0
+        self.rho = 0.0  # latest measured secant ratio (kept for failure messages)
 
     def extra(self) -> dict[str, Any]:
         return {"y": self.y.copy(), "z": self.z.copy(), "sigma": self.sigma,
                 **self.diag, **self.oracle.counts(), "stages": self.stages,
                 "certificate": self.certificate,
-                "rejected_steps": self.rejected, "inner_gain": self.gain}
+                "rejected_steps": self.rejected, "inner_gain": self.gain,
+                "inner_tightening": self.tightening}
 
     # -- deterministic -----------------------------------------------------
     def _inner(self, sigma: float, tol: float) -> tuple[Any, Any]:
@@ -112,13 +117,61 @@ class _Run:
                          self.Ly, "y", time_up)
         self.y, self.z, self.Ly, self.Lz = ry.v, rz.v, ry.L, rz.L
         measured = max(ry.gain, rz.gain)
+        if measured > 0.0:
+            self.rho = measured
         if o.auto_inner_tol and measured > 0.0:  # keep the last estimate after 0-step solves
             self.gain = min(max(measured, 1e-6), 1e6)
         return ry, rz
 
     def _inner_scale(self, sigma: float) -> float:
         """Inner residual target per unit of max(tol, kappa gm): factor * sigma / gain."""
-        return self.o.inner_tol_factor * sigma / self.gain
+        return self.o.inner_tol_factor * sigma / (self.gain * self.tightening)
+
+    def _diverging_trial(self, x_new: np.ndarray) -> bool:
+        """True if a trial x would diverge and the inner solves may be the cause.
+
+        Loose inner solves barely move y and z between outer iterates, so d looks constant,
+        the Barzilai-Borwein step s's / s'd runs to its cap, and Phi (linear in x when y, z
+        are fixed and g is quadratic) passes the screen at any distance: the trial lands
+        beyond the divergence guard although psi_sigma is bounded. Before that is reported
+        as an unbounded upper level, the inner targets are tightened 10x (for the rest of
+        the run, down to 1e-4 of the configured one) and the step is retried. Raises
+        :class:`Diverged`, naming the inner settings, once no tightening is left.
+        """
+        norm = float(np.linalg.norm(x_new))
+        if math.isfinite(norm) and norm <= self.oracle.blowup:
+            return False
+        if self.tightening < 1e4:
+            self.tightening *= 10.0
+            return True
+        raise Diverged(
+            f"x diverged (trial norm {norm:.3g} > {self.oracle.blowup:.3g}) although the inner "
+            f"solves were tightened to 1/{self.tightening:.0f} of the target set by "
+            f"inner_tol_factor={self.o.inner_tol_factor:g}: the upper level looks unbounded "
+            "below")
+
+    def _fixed_step_reason(self, reason: str, gamma: float) -> str:
+        """Why a run under the fixed outer rule diverged, with the likely cause.
+
+        Without a line search nothing rejects a step, so divergence can only be diagnosed.
+        The inner target factor * sigma * kappa * gm / (gain * tightening) leaves an error
+        of about rho / sigma times it in d, i.e. factor * kappa * rho / (gain * tightening)
+        times gm (rho: measured secant sensitivity of d to inner residuals); above 1 the
+        inner error can exceed d itself and x runs away (then y and z follow it, so their
+        divergence does not mean the lower level is unbounded).
+        """
+        o = self.o
+        rel = o.inner_tol_factor * o.inner_kappa * self.rho / (self.gain * self.tightening)
+        where = f" (|x| = {np.linalg.norm(self.x):.3g} under the fixed outer step {gamma:g})"
+        if rel > 1.0:
+            # Drop the guard's "... looks unbounded below": the inner error is the cause.
+            return reason.split(": the ", 1)[0] + where + (
+                f"; the inner solves were too loose for the outer step: inner_tol_factor="
+                f"{o.inner_tol_factor:g} x inner_kappa={o.inner_kappa:g} x measured sensitivity "
+                f"{self.rho:.2g} of d to inner residuals = {rel:.2g} > 1, so the inner error in d "
+                "can exceed d; lower inner_tol_factor or set auto_inner_tol=True")
+        return reason + where + ("; or the fixed step may be too large for the curvature of "
+                                 "psi_sigma (lower outer_step)")
 
     def exact(self) -> Any:
         o, pr = self.o, self.pr
@@ -185,10 +238,14 @@ class _Run:
                 # The paper's rule: x <- Proj_X(x - gamma d) with a fixed gamma, a
                 # discretised gradient flow of psi_sigma (no line search, no BB).
                 gamma = o.outer_step or sigma
-                self.x = X.project(self.x - gamma * d)
-                oracle.check_iterate("x", self.x)
-                ry, rz = self._inner(sigma, self._inner_scale(sigma)
-                                     * max(tol, o.inner_kappa * gm))
+                x_new = X.project(self.x - gamma * d)
+                try:
+                    oracle.check_iterate("x", x_new)
+                    self.x = x_new
+                    ry, rz = self._inner(sigma, self._inner_scale(sigma)
+                                         * max(tol, o.inner_kappa * gm))
+                except Diverged as exc:
+                    raise Diverged(self._fixed_step_reason(str(exc), gamma)) from None
                 continue
             # Spectral projected gradient step (nonmonotone Armijo over the last
             # ``memory`` values of psi_sigma, Birgin-Martinez-Raydan): cheap trials on
@@ -214,6 +271,15 @@ class _Run:
                     gamma *= 0.5
                     direction *= 0.5
                     continue
+                if self._diverging_trial(x_new):
+                    # Retry from x_old with the tighter inner target: fresh d, and a step
+                    # that no longer comes from secants of an unresolved d.
+                    gamma = o.outer_step or 1.0
+                    pairs.clear()
+                    recent.pop()
+                    ry, rz = self._inner(sigma, self._inner_scale(sigma)
+                                         * max(tol, o.inner_kappa * gm) * tight)
+                    break
                 oracle.check_iterate("x", x_new)
                 self.x = x_new
                 inner_tol = self._inner_scale(sigma) * max(tol, o.inner_kappa * gm) * tight

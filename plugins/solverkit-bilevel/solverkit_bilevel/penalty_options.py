@@ -36,6 +36,9 @@ class PenaltyOptions:
     inner_tol_factor, inner_kappa : float
         Inner residual target = inner_tol_factor * sigma * max(tol, inner_kappa * gm)
         (defaults 1.0 and 0.1), divided by the gain below when ``auto_inner_tol``.
+        If a trial outer step would diverge, the target is divided by 10 more (up to
+        1e4 times, ``extra["inner_tightening"]``) and the step retried: too loose a
+        factor makes the BB step blow up rather than the problem be unbounded.
     auto_inner_tol : bool
         Scale the inner target by 1 / rho, rho a secant estimate (from the inner steps
         already taken, no extra oracle calls) of how far an inner residual moves the
