@@ -72,6 +72,25 @@ def test_budget_sweep_api(small):
         assert single.x == res.x[budgets.index(b)]
 
 
+@pytest.mark.parametrize("score", ["hosvd", "hooi"])
+def test_shape_solver_returns_maximal_shapes(score):
+    # Spec target 6 (size >= 0.99 c whenever a strictly larger feasible shape scores better):
+    # no mode can grow by one within the budget, unless the grown shape is degenerate
+    # (r_n > prod of the other ranks: the same error as its reduced shape, so no better).
+    rng = np.random.default_rng(11)
+    for _ in range(6):
+        shape = tuple(int(v) for v in rng.integers(3, 9, size=rng.integers(3, 5)))
+        x = rng.standard_normal(shape) * np.exp(-rng.random(shape))
+        budgets = sorted({int(b) for b in rng.integers(2 + sum(shape), x.size // 2, size=3)})
+        res = sk.solve(sk.TuckerRank(x, budgets), method="tucker-shape", seed=0, score=score)
+        for ranks, budget in zip(res.x, budgets, strict=True):
+            assert tucker_size(shape, ranks) <= budget
+            for n, r in enumerate(ranks):
+                if r < shape[n] and r + 1 <= np.prod(ranks) // r:
+                    grown = ranks[:n] + (r + 1,) + ranks[n + 1:]
+                    assert tucker_size(shape, grown) > budget, (shape, budget, ranks, n)
+
+
 def test_true_greedy_counts_solves_honestly(small):
     res = sk.solve(sk.TuckerRank(small, [120, 200]), method="tucker-greedy", seed=0)
     ex = res.extra
