@@ -130,7 +130,9 @@ def test_lasso_columns_meets_the_kkt_conditions():
     pen = np.full((d, d), 0.05)
     pen[0, 1] = 0.0
     allowed[0, 1] = True
-    L = _lasso_columns(S, np.zeros((d, d)), allowed, pen, sweeps=5000, tol=1e-12)
+    L, converged = _lasso_columns(S, np.zeros((d, d)), allowed, pen, floor=0.0, sweeps=5000,
+                                  tol=1e-12)
+    assert converged
     assert np.all(L[~allowed] == 0)
     grad = S @ L - S  # gradient of Q(W) = 1/2 tr((I - W)' S (I - W))
     on = allowed & (L != 0)
