@@ -3,18 +3,22 @@
 The central path ends in one basin of a nonconvex problem, and the threshold
 cuts its output to a DAG whose weights were shrunk by the L1 term and bent by
 the barrier. This step takes that DAG and improves the problem's own objective
-restricted to DAGs, Q(W) + lambda1 ||W||_1 with h(W) = 0, by single-edge moves:
+restricted to DAGs, Q(W) + lambda1 ||W||_1 with h(W) = 0, by local moves:
 
 * reverse an edge (if the graph stays acyclic),
 * delete an edge,
-* add an edge among the pairs the path nearly chose (|W_raw| >= w_threshold / 3).
+* add an edge among the pairs the path nearly chose (|W_raw| >= w_threshold / 3),
+* re-select a node's whole parent set: the support of its Lasso over the nodes
+  that are not its descendants (single-edge moves cannot swap several parents
+  of a hub at once).
 
 Each graph is scored with the least-squares weights on its support (one small
 solve per node, through S = X'X / n), so the score is decomposable: a move
-changes one or two nodes' terms. The move with the largest decrease is taken
-until none decreases the score by more than a relative 1e-9. Nothing here
-looks at the ground truth; required edges are never removed or reversed and
-excluded edges are never added.
+changes one or two nodes' terms. The single-edge move with the largest
+decrease is taken until none decreases the score by more than a relative
+1e-9; then the re-selection runs, and the two alternate until the graph stops
+changing. Nothing here looks at the ground truth; required edges are never
+removed or reversed and excluded edges are never added.
 """
 
 from __future__ import annotations
