@@ -9,8 +9,9 @@ restricted to DAGs, Q(W) + lambda1 ||W||_1 with h(W) = 0, by local moves:
 * delete an edge,
 * add an edge among the pairs the path nearly chose (|W_raw| >= w_threshold / 3),
 * re-select a node's whole parent set: the support of its Lasso over the nodes
-  that are not its descendants (single-edge moves cannot swap several parents
-  of a hub at once).
+  that are not its descendants, or the current set with one parent swapped for
+  (or added to by) a node of that support (single-edge moves cannot swap
+  parents of a hub).
 
 Each graph is scored with the least-squares weights on its support (one small
 solve per node, through S = X'X / n), so the score is decomposable: a move
@@ -241,6 +242,18 @@ def _reselect(g: _Graph, S: np.ndarray, lambda1: float, w_threshold: float,
                     break
                 new = keep
             if new != best[1]:
+                term = g.node(j, new)[0]
+                if term < best[0]:
+                    best = (term, new)
+        # one-for-one swaps with the Lasso's strong candidates: a wrong parent that explains
+        # most of a true one's signal blocks both the single add and the single delete
+        cur = g.parents[j]
+        cands = [int(c) for c in np.flatnonzero(np.abs(L[:, j]) > cuts[0]) if int(c) not in cur]
+        for c in cands:
+            for p in [None, *sorted(cur)]:
+                if p is not None and (p, j) in include:
+                    continue
+                new = (cur - {p} if p is not None else cur) | {c}
                 term = g.node(j, new)[0]
                 if term < best[0]:
                     best = (term, new)
