@@ -82,3 +82,61 @@ def test_polish_in_the_solver_never_raises_the_score():
     assert on.extra["polish_score_after"] <= before
     assert np.isclose(on.extra["polish_score_after"], direct_score(X, on.x, 0.02))
     assert count_accuracy(B, on.x != 0)["shd"] <= count_accuracy(B, off.x != 0)["shd"]
+
+
+def hub_case(seed):
+    """Node 8 has parents 0..5; nodes 6 and 7 are children of 0..2 and 3..5.
+
+    The start gives the hub 6 and 7 as parents instead (they carry most of its signal).
+    """
+    d = 9
+    W = np.zeros((d, d))
+    W[0:3, 6] = 1.0
+    W[3:6, 7] = 1.0
+    W[0:6, 8] = [0.8, -0.9, 0.7, -0.8, 0.9, -0.7]
+    X = simulate_linear_sem(W, 2000, "gauss", rng=seed)
+    A = (W != 0).astype(int)
+    A[:, 8] = 0
+    A[6, 8] = A[7, 8] = 1
+    return W, X, A
+
+
+def test_reselection_swaps_a_hub_parent_set_that_single_edge_moves_cannot():
+    from solverkit_dagma.polish import _Graph, _greedy, _NodeScore
+
+    for seed in (0, 1):
+        W_true, X, A = hub_case(seed)
+        S = S_of(X)
+        # W_raw = 0: no pair is an add candidate, as for a true parent the path dropped
+        greedy = _Graph(A, _NodeScore(S, 0.02))
+        _greedy(greedy, [], set(), set(), [], 1000)
+        W, facts = polish_dag(S, A, np.zeros((9, 9)), 0.02, 0.3, set(), set())
+        assert greedy.parents[8] != frozenset(range(6))
+        assert ("reselect", -1, 8) in facts["polish_moves"]
+        assert is_dag(W) and np.array_equal(W != 0, W_true != 0)
+        assert facts["polish_score_after"] < sum(greedy.terms) - 0.1
+        assert np.isclose(facts["polish_score_after"], direct_score(X, ols_on(X, W != 0), 0.02))
+
+
+def test_lasso_columns_meets_the_kkt_conditions():
+    from solverkit_dagma.polish import _lasso_columns
+
+    rng = np.random.default_rng(5)
+    d = 8
+    X = rng.standard_normal((300, d)) @ (np.eye(d) + 0.4 * rng.standard_normal((d, d)))
+    S = S_of(X)
+    allowed = rng.random((d, d)) < 0.6
+    np.fill_diagonal(allowed, False)
+    pen = np.full((d, d), 0.05)
+    pen[0, 1] = 0.0
+    allowed[0, 1] = True
+    L, converged = _lasso_columns(S, np.zeros((d, d)), allowed, pen, floor=0.0, sweeps=5000,
+                                  tol=1e-12)
+    assert converged
+    assert np.all(L[~allowed] == 0)
+    grad = S @ L - S  # gradient of Q(W) = 1/2 tr((I - W)' S (I - W))
+    on = allowed & (L != 0)
+    assert np.allclose(grad[on], -pen[on] * np.sign(L[on]), atol=1e-8)
+    off = allowed & (L == 0)
+    assert np.all(np.abs(grad[off]) <= pen[off] + 1e-8)
+    assert on.sum() >= 3 and off.sum() >= 3  # both conditions were exercised
