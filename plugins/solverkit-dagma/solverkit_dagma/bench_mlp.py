@@ -77,6 +77,42 @@ def _reference(X: np.ndarray, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     return W, {"h_final": None if h is None else h[0], "steps": None}
 
 
+def record_reference(d: int, seed: int, path: str) -> dict[str, Any]:
+    """Run the reference on ``make_data(d, seed)`` once and store everything as JSON.
+
+    The record holds the metrics, CPU / wall time, the thresholded and raw
+    adjacency and every parameter of the fitted ``DagmaMLP`` (so its point can be
+    scored on this plugin's objective). Single-threaded (BLAS and torch).
+    """
+    import json
+    import time
+
+    import torch
+    from dagma.nonlinear import DagmaMLP, DagmaNonlinear
+
+    from .utils import count_accuracy
+
+    B, X = make_data(d, seed)
+    torch.set_num_threads(1)
+    with _limits():
+        c0, w0 = time.process_time(), time.perf_counter()
+        torch.manual_seed(seed)
+        eq = DagmaMLP(dims=[d, HIDDEN, 1], bias=True, dtype=torch.double)
+        model = DagmaNonlinear(eq, dtype=torch.double)
+        with contextlib.redirect_stderr(io.StringIO()):
+            W = model.fit(X.copy(), lambda1=LAMBDA1, lambda2=LAMBDA2, w_threshold=0.3)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    acc = count_accuracy(B, (W != 0).astype(float))
+    rec = {"solver": REF, "d": d, "seed": seed, "n": N, "hidden": HIDDEN, "lambda1": LAMBDA1,
+           "lambda2": LAMBDA2, "w_threshold": 0.3, "torch": torch.__version__,
+           "cpu": cpu, "wall": wall, **{k: float(v) for k, v in acc.items()},
+           "W_est": W.tolist(), "W_raw": eq.fc1_to_adj().tolist(),
+           "params": {k: v.detach().numpy().tolist() for k, v in eq.state_dict().items()}}
+    with open(path, "w") as fh:
+        json.dump(rec, fh)
+    return rec
+
+
 def _reference_missing() -> str | None:
     if os.environ.get("SOLVERKIT_DAGMA_BENCH_NOREF"):
         return "reference skipped (SOLVERKIT_DAGMA_BENCH_NOREF)"
@@ -138,3 +174,14 @@ BENCHMARKS = [
                      f"lambda2={LAMBDA2}; solverkit dagma-mlp vs reference DagmaNonlinear (torch)"),
     ),
 ]
+
+
+if __name__ == "__main__":  # python -m solverkit_dagma.bench_mlp OUTDIR d:seed [d:seed ...]
+    import sys
+
+    for spec in sys.argv[2:]:
+        d_, seed_ = (int(v) for v in spec.split(":"))
+        out = os.path.join(sys.argv[1], f"dagma-mlp-ref-d{d_}-seed{seed_}.json")
+        r = record_reference(d_, seed_, out)
+        print(f"d={d_} seed={seed_}: shd {r['shd']} tpr {r['tpr']} cpu {r['cpu']:.1f} s "
+              f"wall {r['wall']:.1f} s -> {out}", flush=True)
