@@ -15,7 +15,10 @@ Timing: BLAS pinned to one thread (threadpoolctl) and ``torch.set_num_threads(1)
 CPU time is ``time.process_time``.
 
 Knobs: ``SOLVERKIT_DAGMA_MLP_BENCH_SEEDS`` (default ``1``),
-``SOLVERKIT_DAGMA_MLP_BENCH_DIMS`` (default ``10,20``).
+``SOLVERKIT_DAGMA_MLP_BENCH_DIMS`` (default ``10,20``),
+``SOLVERKIT_DAGMA_MLP_BENCH_REF_DIR`` (reuse reference runs stored there by
+``record_reference`` / ``python -m solverkit_dagma.bench_mlp OUTDIR d:seed ...``
+instead of re-running them; every such row says so in the output).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -129,6 +133,35 @@ def _reference_missing() -> str | None:
     return None
 
 
+def _recorded(d: int, seed: int) -> Callable[[str, np.ndarray], dict[str, Any]] | None:
+    """A row builder for a reference run stored by ``record_reference``, if asked for.
+
+    With ``SOLVERKIT_DAGMA_MLP_BENCH_REF_DIR`` set, the reference is not re-run when
+    ``dagma-mlp-ref-d{d}-seed{seed}.json`` exists there; the row says so in its notes.
+    """
+    import json
+
+    folder = os.environ.get("SOLVERKIT_DAGMA_MLP_BENCH_REF_DIR")
+    path = os.path.join(folder, f"dagma-mlp-ref-d{d}-seed{seed}.json") if folder else None
+    if path is None or not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        rec = json.load(fh)
+
+    def build(case: str, B: np.ndarray) -> dict[str, Any]:
+        W = np.asarray(rec["W_est"])
+        from .functions import LogDet
+
+        h = LogDet(d)(np.asarray(rec["W_raw"]), 1.0, grad=False)
+        row = _row(case, REF, B, W, rec["cpu"], rec["wall"],
+                   {"h_final": None if h is None else h[0], "steps": None})
+        row["notes"] = (f"{REF} rows are RECORDED runs read from {folder} (not re-run here; "
+                        "same data, torch " + rec.get("torch", "?") + ")")
+        return row
+
+    return build
+
+
 def _log(row: dict[str, Any]) -> dict[str, Any]:
     """Each row on stderr as it completes: a full run takes many minutes."""
     import sys
@@ -155,7 +188,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 case = f"ER1 mlp d={d} seed={seed}"
                 (W, info), cpu, wall = _timed(lambda X=X, seed=seed: _ours(X, seed))
                 rows.append(_log(_row(case, "dagma-mlp", B, W, cpu, wall, info)))
-                if missing is None:
+                recorded = _recorded(d, seed) if not quick else None
+                if recorded is not None:
+                    rows.append(_log(recorded(case, B)))
+                elif missing is None:
                     (W, info), cpu, wall = _timed(lambda X=X, seed=seed: _reference(X, seed))
                     rows.append(_log(_row(case, REF, B, W, cpu, wall, info)))
                 else:
