@@ -345,6 +345,11 @@ class DagmaMLPOptions:
         Threshold on W = sqrt(A).
     ftol, gtol, shrink : float
         L-BFGS-B tolerances and the domain rescaling factor, as for ``dagma``.
+    starts : int
+        Number of central paths run from different random initialisations of
+        the later layers (drawn in turn from the seed); the one with the lowest
+        final objective is returned (not a reference option: the problem is
+        non-convex and one path can end at a worse local minimum).
     """
 
     hidden: int | tuple[int, ...] = 10
@@ -360,6 +365,7 @@ class DagmaMLPOptions:
     ftol: float = 1e-10
     gtol: float = 1e-6
     shrink: float = 0.9
+    starts: int = 1
 
     def __post_init__(self) -> None:
         hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
@@ -378,6 +384,7 @@ class DagmaMLPOptions:
         _positive("lambda2", self.lambda2, allow_zero=True)
         _positive("w_threshold", self.w_threshold, allow_zero=True)
         _posint("T", self.T)
+        _posint("starts", self.starts)
         _positive("mu_init", self.mu_init)
         _positive("mu_factor", self.mu_factor)
         for name in ("warm_iter", "last_iter"):
@@ -442,7 +449,7 @@ class DagmaMLPSolver(solverkit.Solver):
         out = mlp_path(X, o.dims(), float(o.lambda1), float(o.lambda2), o.T, float(o.mu_init),
                        float(o.mu_factor), o.schedule(), o.warm_iter, o.last_iter,
                        float(o.ftol), float(o.gtol), float(o.shrink), progress.rng, report,
-                       progress.time_up)
+                       progress.time_up, starts=o.starts)
         model = out["model"]
         W_raw = np.sqrt(model.adjacency())
         W = np.where(W_raw >= o.w_threshold, W_raw, 0.0)
@@ -455,6 +462,7 @@ class DagmaMLPSolver(solverkit.Solver):
         extra = {"W_raw": W_raw, "h_final": math.inf if h is None else h[0],
                  "score_final": 0.5 * d * math.log(mse), "removed_edges": removed,
                  "steps_per_stage": [r["steps"] for r in out["stages"]],
-                 "stages": out["stages"], "model": model}
+                 "stages": out["stages"], "model": model,
+                 "objective_final": out["objective"], "starts_objective": out["starts_objective"]}
         return progress.result(x=W, fun=extra["score_final"], nit=len(out["stages"]),
                                nfev=out["nfev"], extra=extra)

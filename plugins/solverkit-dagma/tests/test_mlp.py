@@ -123,3 +123,23 @@ def test_bench_reports_reference_skipped_without_torch(monkeypatch):
     assert "dagma-mlp" in {b.name for b in bench_mlp.BENCHMARKS}
     B, X = bench_mlp.make_data(6, 1, n=50)
     assert X.shape == (50, 6) and B.sum() == 6
+
+
+def test_starts_keep_the_lowest_final_objective():
+    """starts=k runs k paths (the first is the starts=1 path) and returns the lowest final
+    objective, which is the objective of the returned model recomputed from scratch."""
+    rng = np.random.default_rng(2)
+    B = simulate_dag(4, 4, "ER", rng=rng)
+    X = simulate_nonlinear_sem(B, 100, "mlp", rng=rng)
+    kw = dict(seed=3, T=2, warm_iter=100, last_iter=100)
+    one = sk.solve(sk.StructureLearning(X), method="dagma-mlp", **kw)
+    three = sk.solve(sk.StructureLearning(X), method="dagma-mlp", starts=3, **kw)
+    objs = three.extra["starts_objective"]
+    assert len(objs) == 3 and objs[0] == pytest.approx(one.extra["objective_final"], rel=1e-12)
+    assert three.extra["objective_final"] == min(objs)
+    model = three.extra["model"]
+    mu_T = three.extra["stages"][-1]["mu"]
+    F, _, _, _ = objective(model, X - X.mean(axis=0), 0.005, mu_T, 1.0, LogDet(4))
+    assert F + 0.02 * np.abs(model.U).sum() == pytest.approx(min(objs), rel=1e-12)
+    with pytest.raises(ValueError, match="starts"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", starts=0)
