@@ -117,6 +117,76 @@ def record_reference(d: int, seed: int, path: str) -> dict[str, Any]:
     return rec
 
 
+def reference_model(rec: dict[str, Any], X: np.ndarray) -> Any:
+    """The reference's fitted ``DagmaMLP`` (from a ``record_reference`` JSON) as an
+    ``MLPModel`` acting on the centred data ``X - X.mean(0)``.
+
+    The reference fits the raw X; shifting the two biases (a += U mean, b -= mean)
+    gives the same function of the centred data, so the score is unchanged.
+    """
+    from .mlp import MLPModel
+
+    P = {k: np.asarray(v, dtype=float) for k, v in rec["params"].items()}
+    d = X.shape[1]
+    m = P["fc1.bias"].size // d
+    U = P["fc1.weight"].reshape(d, m, d)
+    mean = X.mean(axis=0)
+    a = P["fc1.bias"].reshape(d, m) + U @ mean
+    n_layers = len([k for k in P if k.startswith("fc2.") and k.endswith(".weight")])
+    layers = [(P[f"fc2.{i}.weight"], P[f"fc2.{i}.bias"]) for i in range(n_layers)]
+    V, b = layers[-1]
+    layers[-1] = (V, b - mean[:, None])
+    return MLPModel(U.copy(), a, layers)
+
+
+def compare_with_reference(path: str) -> dict[str, Any]:
+    """Score the reference's final point and ours on this plugin's final-stage objective.
+
+    Diagnosis for the README: both points are evaluated on the same (centred)
+    data with  score + lambda1 ||U||_1 + lambda2/2 ||theta||^2 + h_s / mu_T
+    (mu_T = 1e-4). The reference's self-loop weights U[j, :, j] (it does not fix
+    them at zero) are kept as they are and, separately, zeroed.
+    """
+    import json
+
+    import solverkit as sk
+
+    from .mlp import final_objective
+    from .utils import count_accuracy
+
+    with open(path) as fh:
+        rec = json.load(fh)
+    d, seed = rec["d"], rec["seed"]
+    B, X = make_data(d, seed)
+    Xc = X - X.mean(axis=0)
+    mu_T = 0.1 * 0.1 ** 3
+    ref = reference_model(rec, X)
+    ref0 = reference_model(rec, X)
+    ref0.U[np.arange(d), :, np.arange(d)] = 0.0
+    res = sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=HIDDEN, lambda1=LAMBDA1,
+                   lambda2=LAMBDA2, w_threshold=0.3, seed=seed)
+    ours = res.extra["model"]
+
+    def parts(model: Any) -> dict[str, float]:
+        from .functions import LogDet
+        from .mlp import objective
+
+        out = objective(model, Xc, 0.0, mu_T, 1.0, LogDet(d))
+        return {"objective": final_objective(model, Xc, LAMBDA1, LAMBDA2, mu_T, 1.0),
+                "score": np.nan if out is None else out[2],
+                "h": np.nan if out is None else out[3],
+                "l1": LAMBDA1 * float(np.abs(model.U).sum()),
+                "l2": 0.5 * LAMBDA2 * sum(float(np.sum(p * p)) for p in model.params())}
+
+    W_ref = np.sqrt(ref.adjacency())
+    return {"d": d, "seed": seed, "mu_T": mu_T,
+            "reference": {**parts(ref), "shd": rec["shd"], "tpr": rec["tpr"],
+                          "self_loop_max": float(np.abs(np.diagonal(W_ref)).max())},
+            "reference_self_loops_zeroed": parts(ref0),
+            "ours": {**parts(ours), **{k: float(v) for k, v in
+                                       count_accuracy(B, res.x != 0).items()}}}
+
+
 def _reference_missing() -> str | None:
     if os.environ.get("SOLVERKIT_DAGMA_BENCH_NOREF"):
         return "reference skipped (SOLVERKIT_DAGMA_BENCH_NOREF)"
@@ -213,7 +283,13 @@ BENCHMARKS = [
 
 
 if __name__ == "__main__":  # python -m solverkit_dagma.bench_mlp OUTDIR d:seed [d:seed ...]
+    import json
     import sys
+
+    if sys.argv[1] == "compare":  # python -m solverkit_dagma.bench_mlp compare REF.json ...
+        for p in sys.argv[2:]:
+            print(json.dumps(compare_with_reference(p)), flush=True)
+        sys.exit(0)
 
     for spec in sys.argv[2:]:
         d_, seed_ = (int(v) for v in spec.split(":"))

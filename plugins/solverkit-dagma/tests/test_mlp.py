@@ -143,3 +143,23 @@ def test_starts_keep_the_lowest_final_objective():
     assert F + 0.02 * np.abs(model.U).sum() == pytest.approx(min(objs), rel=1e-12)
     with pytest.raises(ValueError, match="starts"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", starts=0)
+
+
+def test_reference_record_maps_to_the_same_function():
+    """A stored reference DagmaMLP (fc1 weight [j*m + k, i], fc2 LocallyConnected) becomes an
+    MLPModel on centred data computing the reference's function of the raw data."""
+    from solverkit_dagma.bench_mlp import reference_model
+
+    rng = np.random.default_rng(4)
+    d, m, n = 3, 4, 25
+    X = rng.normal(2.0, 1.5, size=(n, d))
+    W1, b1 = rng.standard_normal((d * m, d)), rng.standard_normal(d * m)
+    V, b = rng.standard_normal((d, m, 1)), rng.standard_normal((d, 1))
+    rec = {"params": {"fc1.weight": W1.tolist(), "fc1.bias": b1.tolist(),
+                      "fc2.0.weight": V.tolist(), "fc2.0.bias": b.tolist()}}
+    hid = 1.0 / (1.0 + np.exp(-(X @ W1.T + b1)))  # n x (d m), node-major
+    expected = np.stack([hid[:, j * m:(j + 1) * m] @ V[j, :, 0] + b[j, 0] for j in range(d)], 1)
+    mod = reference_model(rec, X)
+    Xc = X - X.mean(axis=0)
+    assert np.allclose(mod.predict(Xc) + X.mean(axis=0), expected)
+    assert np.allclose(mod.adjacency()[0, 2], np.sum(W1[2 * m:3 * m, 0] ** 2))
