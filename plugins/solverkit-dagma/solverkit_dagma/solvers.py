@@ -350,6 +350,9 @@ class DagmaMLPOptions:
         the later layers (drawn in turn from the seed); the one with the lowest
         final objective is returned (not a reference option: the problem is
         non-convex and one path can end at a worse local minimum).
+    center : bool
+        Fit the centred data instead of X itself. The reference fits X as given
+        (default False); with the L2 term on the biases the two objectives differ.
     """
 
     hidden: int | tuple[int, ...] = 10
@@ -366,6 +369,7 @@ class DagmaMLPOptions:
     gtol: float = 1e-6
     shrink: float = 0.9
     starts: int = 1
+    center: bool = False
 
     def __post_init__(self) -> None:
         hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
@@ -385,6 +389,8 @@ class DagmaMLPOptions:
         _positive("w_threshold", self.w_threshold, allow_zero=True)
         _posint("T", self.T)
         _posint("starts", self.starts)
+        if not isinstance(self.center, bool):
+            raise ValueError(f"center must be True or False, got {self.center!r}")
         _positive("mu_init", self.mu_init)
         _positive("mu_factor", self.mu_factor)
         for name in ("warm_iter", "last_iter"):
@@ -440,7 +446,9 @@ class DagmaMLPSolver(solverkit.Solver):
         if problem.include_edges or problem.exclude_edges:
             raise ValueError("dagma-mlp does not support include_edges / exclude_edges yet")
         o = options
-        X = problem.X - problem.X.mean(axis=0)  # a copy; the reference centres in place
+        # The reference DagmaNonlinear fits the raw X (its linear DAGMA centres, this does
+        # not): with the L2 term on the biases, centring changes the objective.
+        X = problem.X - problem.X.mean(axis=0) if o.center else problem.X.copy()
 
         def report(stage: int, model: Any, rec: dict[str, Any]) -> bool:
             return progress.report(stage, x=np.sqrt(model.adjacency()), fun=rec.get("obj"),
