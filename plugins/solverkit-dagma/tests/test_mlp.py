@@ -101,6 +101,8 @@ def test_mlp_bad_options():
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(4, 0))
     with pytest.raises(ValueError, match="hidden"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=())
+    with pytest.raises(TypeError, match="center"):  # the core checks the annotated type
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", center="yes")
 
 
 def test_mlp_conformance():
