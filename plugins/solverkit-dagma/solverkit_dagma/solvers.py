@@ -345,6 +345,14 @@ class DagmaMLPOptions:
         Threshold on W = sqrt(A).
     ftol, gtol, shrink : float
         L-BFGS-B tolerances and the domain rescaling factor, as for ``dagma``.
+    starts : int
+        Number of central paths run from different random initialisations of
+        the later layers (drawn in turn from the seed); the one with the lowest
+        final objective is returned (not a reference option: the problem is
+        non-convex and one path can end at a worse local minimum).
+    center : bool
+        Fit the centred data instead of X itself. The reference fits X as given
+        (default False); with the L2 term on the biases the two objectives differ.
     """
 
     hidden: int | tuple[int, ...] = 10
@@ -360,6 +368,8 @@ class DagmaMLPOptions:
     ftol: float = 1e-10
     gtol: float = 1e-6
     shrink: float = 0.9
+    starts: int = 1
+    center: bool = False
 
     def __post_init__(self) -> None:
         hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
@@ -378,6 +388,9 @@ class DagmaMLPOptions:
         _positive("lambda2", self.lambda2, allow_zero=True)
         _positive("w_threshold", self.w_threshold, allow_zero=True)
         _posint("T", self.T)
+        _posint("starts", self.starts)
+        if not isinstance(self.center, bool):
+            raise ValueError(f"center must be True or False, got {self.center!r}")
         _positive("mu_init", self.mu_init)
         _positive("mu_factor", self.mu_factor)
         for name in ("warm_iter", "last_iter"):
@@ -433,7 +446,9 @@ class DagmaMLPSolver(solverkit.Solver):
         if problem.include_edges or problem.exclude_edges:
             raise ValueError("dagma-mlp does not support include_edges / exclude_edges yet")
         o = options
-        X = problem.X - problem.X.mean(axis=0)  # a copy; the reference centres in place
+        # The reference DagmaNonlinear fits the raw X (its linear DAGMA centres, this does
+        # not): with the L2 term on the biases, centring changes the objective.
+        X = problem.X - problem.X.mean(axis=0) if o.center else problem.X.copy()
 
         def report(stage: int, model: Any, rec: dict[str, Any]) -> bool:
             return progress.report(stage, x=np.sqrt(model.adjacency()), fun=rec.get("obj"),
@@ -442,7 +457,7 @@ class DagmaMLPSolver(solverkit.Solver):
         out = mlp_path(X, o.dims(), float(o.lambda1), float(o.lambda2), o.T, float(o.mu_init),
                        float(o.mu_factor), o.schedule(), o.warm_iter, o.last_iter,
                        float(o.ftol), float(o.gtol), float(o.shrink), progress.rng, report,
-                       progress.time_up)
+                       progress.time_up, starts=o.starts)
         model = out["model"]
         W_raw = np.sqrt(model.adjacency())
         W = np.where(W_raw >= o.w_threshold, W_raw, 0.0)
@@ -455,6 +470,7 @@ class DagmaMLPSolver(solverkit.Solver):
         extra = {"W_raw": W_raw, "h_final": math.inf if h is None else h[0],
                  "score_final": 0.5 * d * math.log(mse), "removed_edges": removed,
                  "steps_per_stage": [r["steps"] for r in out["stages"]],
-                 "stages": out["stages"], "model": model}
+                 "stages": out["stages"], "model": model,
+                 "objective_final": out["objective"], "starts_objective": out["starts_objective"]}
         return progress.result(x=W, fun=extra["score_final"], nit=len(out["stages"]),
                                nfev=out["nfev"], extra=extra)

@@ -80,7 +80,7 @@ def test_deep_network_stops_at_a_true_stationary_point():
     model = res.extra["model"]
     assert len(model.layers) == 2 and model.layers[0][0].shape == (4, 8, 4)
     assert is_dag(res.x)
-    Xc = X - X.mean(axis=0)
+    Xc = X  # the data as fitted: like the reference, dagma-mlp does not centre
     _, g, _, _ = objective(model, Xc, 0.005, 1e-4, 1.0, LogDet(4))
     off = np.ones((4, 8, 4), dtype=bool)
     off[np.arange(4), :, np.arange(4)] = False
@@ -101,6 +101,8 @@ def test_mlp_bad_options():
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(4, 0))
     with pytest.raises(ValueError, match="hidden"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=())
+    with pytest.raises(TypeError, match="center"):  # the core checks the annotated type
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", center="yes")
 
 
 def test_mlp_conformance():
@@ -123,3 +125,43 @@ def test_bench_reports_reference_skipped_without_torch(monkeypatch):
     assert "dagma-mlp" in {b.name for b in bench_mlp.BENCHMARKS}
     B, X = bench_mlp.make_data(6, 1, n=50)
     assert X.shape == (50, 6) and B.sum() == 6
+
+
+def test_starts_keep_the_lowest_final_objective():
+    """starts=k runs k paths (the first is the starts=1 path) and returns the lowest final
+    objective, which is the objective of the returned model recomputed from scratch."""
+    rng = np.random.default_rng(2)
+    B = simulate_dag(4, 4, "ER", rng=rng)
+    X = simulate_nonlinear_sem(B, 100, "mlp", rng=rng)
+    kw = dict(seed=3, T=2, warm_iter=100, last_iter=100)
+    one = sk.solve(sk.StructureLearning(X), method="dagma-mlp", **kw)
+    three = sk.solve(sk.StructureLearning(X), method="dagma-mlp", starts=3, **kw)
+    objs = three.extra["starts_objective"]
+    assert len(objs) == 3 and objs[0] == pytest.approx(one.extra["objective_final"], rel=1e-12)
+    assert three.extra["objective_final"] == min(objs)
+    model = three.extra["model"]
+    mu_T = three.extra["stages"][-1]["mu"]
+    F, _, _, _ = objective(model, X, 0.005, mu_T, 1.0, LogDet(4))  # the raw X, as the reference
+    assert F + 0.02 * np.abs(model.U).sum() == pytest.approx(min(objs), rel=1e-12)
+    with pytest.raises(ValueError, match="starts"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", starts=0)
+
+
+def test_reference_record_maps_to_the_same_function():
+    """A stored reference DagmaMLP (fc1 weight [j*m + k, i], fc2 LocallyConnected) becomes an
+    MLPModel on centred data computing the reference's function of the raw data."""
+    from solverkit_dagma.bench_mlp import reference_model
+
+    rng = np.random.default_rng(4)
+    d, m, n = 3, 4, 25
+    X = rng.normal(2.0, 1.5, size=(n, d))
+    W1, b1 = rng.standard_normal((d * m, d)), rng.standard_normal(d * m)
+    V, b = rng.standard_normal((d, m, 1)), rng.standard_normal((d, 1))
+    rec = {"params": {"fc1.weight": W1.tolist(), "fc1.bias": b1.tolist(),
+                      "fc2.0.weight": V.tolist(), "fc2.0.bias": b.tolist()}}
+    hid = 1.0 / (1.0 + np.exp(-(X @ W1.T + b1)))  # n x (d m), node-major
+    expected = np.stack([hid[:, j * m:(j + 1) * m] @ V[j, :, 0] + b[j, 0] for j in range(d)], 1)
+    mod = reference_model(rec, X)
+    Xc = X - X.mean(axis=0)
+    assert np.allclose(mod.predict(Xc) + X.mean(axis=0), expected)
+    assert np.allclose(mod.adjacency()[0, 2], np.sum(W1[2 * m:3 * m, 0] ** 2))
