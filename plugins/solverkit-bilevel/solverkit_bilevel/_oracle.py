@@ -25,6 +25,15 @@ class Diverged(Exception):
     """A non-finite value or a divergent iterate: the run ends with a failed Result."""
 
 
+def check_count(name: str, value: int | None, allow_none: bool = False) -> None:
+    """Raise ValueError unless ``value`` is an int >= 1 (or None when ``allow_none``)."""
+    if value is None and allow_none:
+        return
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an int >= 1{extra}, got {value!r}")
+
+
 def check_positive(name: str, value: float | int | None, allow_none: bool = False,
                    strict: bool = True) -> None:
     """Raise ValueError unless ``value`` is a finite positive (or nonnegative) number."""

@@ -26,7 +26,7 @@ from solverkit.problems import Bilevel
 from solverkit.sets import Box, Reals
 
 from ._inner import INNER_SOLVERS
-from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
+from ._oracle import Diverged, Oracle, check_count, check_positive, failed, gradient_mapping
 
 __all__ = ["AIDSolver", "AIDOptions", "conjugate_gradient"]
 
@@ -66,9 +66,7 @@ class AIDOptions:
             raise ValueError(f"inner_solver must be one of {sorted(INNER_SOLVERS)}, got "
                              f"{self.inner_solver!r}")
         for name in ("cg_iters", "inner_steps"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            check_count(name, getattr(self, name))
 
 
 def conjugate_gradient(matvec: Any, b: np.ndarray, x0: np.ndarray, iters: int) -> np.ndarray:

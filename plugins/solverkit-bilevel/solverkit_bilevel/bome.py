@@ -25,7 +25,7 @@ import numpy as np
 import solverkit
 from solverkit.problems import Bilevel
 
-from ._oracle import Diverged, Oracle, check_positive, failed
+from ._oracle import Diverged, Oracle, check_count, check_positive, failed
 from ._secant import SecantProbe
 
 __all__ = ["BOMESolver", "BOMEOptions", "bome_direction"]
@@ -65,16 +65,12 @@ class BOMEOptions:
     max_samples: int | None = None
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.batch, int) and self.batch >= 1):
-            raise ValueError(f"batch must be an int >= 1, got {self.batch!r}")
-        if self.max_samples is not None and not (isinstance(self.max_samples, int)
-                                                 and self.max_samples >= 1):
-            raise ValueError(f"max_samples must be an int >= 1 or None, got {self.max_samples!r}")
+        check_count("batch", self.batch)
+        check_count("max_samples", self.max_samples, allow_none=True)
         for name in ("eta", "step", "gm_step"):
             check_positive(name, getattr(self, name))
         check_positive("inner_step", self.inner_step, allow_none=True)
-        if not (isinstance(self.inner_steps, int) and self.inner_steps >= 1):
-            raise ValueError(f"inner_steps must be an int >= 1, got {self.inner_steps!r}")
+        check_count("inner_steps", self.inner_steps)
 
 
 def bome_direction(fx: np.ndarray, fy: np.ndarray, qx: np.ndarray, qy: np.ndarray,

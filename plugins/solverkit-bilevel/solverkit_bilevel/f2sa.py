@@ -25,7 +25,7 @@ import numpy as np
 import solverkit
 from solverkit.problems import Bilevel
 
-from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
+from ._oracle import Diverged, Oracle, check_count, check_positive, failed, gradient_mapping
 
 __all__ = ["F2SASolver", "F2SAOptions"]
 
@@ -67,12 +67,8 @@ class F2SAOptions:
             check_positive(name, getattr(self, name))
         check_positive("delta", self.delta, strict=False)
         for name in ("batch", "inner_steps"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if self.max_samples is not None and not (isinstance(self.max_samples, int)
-                                                 and self.max_samples >= 1):
-            raise ValueError(f"max_samples must be an int >= 1 or None, got {self.max_samples!r}")
+            check_count(name, getattr(self, name))
+        check_count("max_samples", self.max_samples, allow_none=True)
 
 
 class F2SASolver(solverkit.Solver):

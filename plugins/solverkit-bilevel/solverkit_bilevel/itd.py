@@ -25,7 +25,7 @@ import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Reals
 
-from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
+from ._oracle import Diverged, Oracle, check_count, check_positive, failed, gradient_mapping
 from ._secant import SecantProbe
 
 __all__ = ["ITDSolver", "ITDOptions", "itd_hypergradient"]
@@ -57,8 +57,7 @@ class ITDOptions:
         for name in ("step", "gm_step"):
             check_positive(name, getattr(self, name))
         check_positive("inner_step", self.inner_step, allow_none=True)
-        if not (isinstance(self.inner_steps, int) and self.inner_steps >= 1):
-            raise ValueError(f"inner_steps must be an int >= 1, got {self.inner_steps!r}")
+        check_count("inner_steps", self.inner_steps)
 
 
 def itd_hypergradient(oracle: Oracle, x: np.ndarray, y0: np.ndarray, alpha: float,

@@ -6,7 +6,7 @@ import dataclasses
 import math
 
 from ._inner import INNER_SOLVERS
-from ._oracle import check_positive
+from ._oracle import check_count, check_positive
 
 __all__ = ["PenaltyOptions"]
 
@@ -139,12 +139,8 @@ class PenaltyOptions:
         if not (isinstance(self.lbfgs_memory, int) and self.lbfgs_memory >= 0):
             raise ValueError(f"lbfgs_memory must be an int >= 0, got {self.lbfgs_memory!r}")
         for name in ("max_inner", "batch", "inner_steps", "memory"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if self.max_samples is not None and not (isinstance(self.max_samples, int)
-                                                 and self.max_samples >= 1):
-            raise ValueError(f"max_samples must be an int >= 1 or None, got {self.max_samples!r}")
+            check_count(name, getattr(self, name))
+        check_count("max_samples", self.max_samples, allow_none=True)
         if self.batch_growth < 1.0 or not math.isfinite(self.batch_growth):
             raise ValueError(f"batch_growth must be a finite number >= 1, got {self.batch_growth}")
 

@@ -31,7 +31,7 @@ import numpy as np
 import solverkit
 from solverkit.problems import Bilevel
 
-from ._oracle import Diverged, Oracle, check_positive, failed, gradient_mapping
+from ._oracle import Diverged, Oracle, check_count, check_positive, failed, gradient_mapping
 from ._secant import SecantProbe
 
 __all__ = ["PenaltySLSolver", "PenaltySLOptions"]
@@ -79,11 +79,8 @@ class PenaltySLOptions:
             check_positive(name, getattr(self, name))
         if not 0.0 < self.momentum_min <= 1.0:
             raise ValueError(f"momentum_min must lie in (0, 1], got {self.momentum_min}")
-        if not (isinstance(self.batch, int) and self.batch >= 1):
-            raise ValueError(f"batch must be an int >= 1, got {self.batch!r}")
-        if self.max_samples is not None and not (isinstance(self.max_samples, int)
-                                                 and self.max_samples >= 1):
-            raise ValueError(f"max_samples must be an int >= 1 or None, got {self.max_samples!r}")
+        check_count("batch", self.batch)
+        check_count("max_samples", self.max_samples, allow_none=True)
 
 
 class PenaltySLSolver(solverkit.Solver):
