@@ -31,6 +31,28 @@ def _posint(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
+def _iteration_counts(options: object, names: tuple[str, ...]) -> None:
+    """Check counts that are ints >= 1; integral floats (the reference uses 3e4) become ints."""
+    for name in names:
+        value = getattr(options, name)
+        if isinstance(value, float) and value.is_integer():
+            object.__setattr__(options, name, int(value))
+        _posint(name, getattr(options, name))
+
+
+def _radii(value: object) -> float | tuple[float, ...]:
+    """The s schedule as one float or a tuple of positive finite floats."""
+    s = (value,) if isinstance(value, numbers.Real) else value
+    try:
+        s = tuple(float(v) for v in s)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"s must be a positive number or a sequence of them, got {value!r}") \
+            from None
+    if not s or any(not (math.isfinite(v) and v > 0) for v in s):
+        raise ValueError(f"s must hold positive finite radii, got {value!r}")
+    return s if len(s) > 1 else s[0]
+
+
 @dataclasses.dataclass(frozen=True)
 class DagmaOptions:
     """Options of ``dagma``; the names are the reference ``DagmaLinear.fit`` keywords.
@@ -110,20 +132,8 @@ class DagmaOptions:
         _positive("mu_factor", self.mu_factor)
         if not isinstance(self.polish, bool):
             raise ValueError(f"polish must be True or False, got {self.polish!r}")
-        for name in ("warm_iter", "last_iter", "checkpoint"):
-            value = getattr(self, name)
-            if isinstance(value, float) and value.is_integer():  # the reference uses 3e4
-                object.__setattr__(self, name, int(value))
-            _posint(name, getattr(self, name))
-        s = (self.s,) if isinstance(self.s, numbers.Real) else self.s
-        try:
-            s = tuple(float(v) for v in s)
-        except (TypeError, ValueError):
-            raise ValueError(f"s must be a positive number or a sequence of them, got {self.s!r}") \
-                from None
-        if not s or any(not (math.isfinite(v) and v > 0) for v in s):
-            raise ValueError(f"s must hold positive finite radii, got {self.s!r}")
-        object.__setattr__(self, "s", s if len(s) > 1 else s[0])
+        _iteration_counts(self, ("warm_iter", "last_iter", "checkpoint"))
+        object.__setattr__(self, "s", _radii(self.s))
         if self.inner not in ("auto", "lbfgsb", "pqn", "adam"):
             raise ValueError(f"inner must be 'auto', 'lbfgsb', 'pqn' or 'adam', got {self.inner!r}")
         _positive("lr", self.lr)
@@ -393,20 +403,8 @@ class DagmaMLPOptions:
             raise ValueError(f"center must be True or False, got {self.center!r}")
         _positive("mu_init", self.mu_init)
         _positive("mu_factor", self.mu_factor)
-        for name in ("warm_iter", "last_iter"):
-            value = getattr(self, name)
-            if isinstance(value, float) and value.is_integer():
-                object.__setattr__(self, name, int(value))
-            _posint(name, getattr(self, name))
-        s = (self.s,) if isinstance(self.s, numbers.Real) else self.s
-        try:
-            s = tuple(float(v) for v in s)
-        except (TypeError, ValueError):
-            raise ValueError(f"s must be a positive number or a sequence of them, got {self.s!r}") \
-                from None
-        if not s or any(not (math.isfinite(v) and v > 0) for v in s):
-            raise ValueError(f"s must hold positive finite radii, got {self.s!r}")
-        object.__setattr__(self, "s", s if len(s) > 1 else s[0])
+        _iteration_counts(self, ("warm_iter", "last_iter"))
+        object.__setattr__(self, "s", _radii(self.s))
         _positive("ftol", self.ftol)
         _positive("gtol", self.gtol)
         if not (isinstance(self.shrink, numbers.Real) and 0 < self.shrink < 1):
