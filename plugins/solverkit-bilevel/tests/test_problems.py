@@ -98,6 +98,63 @@ def test_data_problems_oracles() -> None:
         assert 0.0 <= accuracy(inst, np.zeros(inst.problem.dy)) <= 1.0
 
 
+def test_lower_level_solution_matches_scikit_learn() -> None:
+    # Independent check of the model the cleaning and L2 suites score: scikit-learn's
+    # LogisticRegression minimises C_sk sum_i w_i CE_i + 1/2 ||W||^2, i.e. our
+    # g(x, W) = (1/n) sum_i s(x_i) CE_i + C/2 ||W||^2 with w = s(x), C_sk = 1/(n C)
+    # (the intercept is a regularised column of A in both).
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression
+    from solverkit_bilevel.data_problems import hyper_cleaning, l2_selection
+
+    inst = hyper_cleaning(2, corruption=0.5, C=1e-2)
+    p = inst.problem
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3.0, 3.0, p.dx)
+    y, calls = inst.lower_level_solution(x)
+    assert calls > 0
+    assert np.linalg.norm(p.grad_g(x, y)[1]) <= 1e-10
+    n = p.dx
+    d, k = inst.shape
+    W = y.reshape(d, k)
+    s = 1.0 / (1.0 + np.exp(-x))
+    # the oracles do not expose the training split: rebuild it as hyper_cleaning draws it
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    A = np.hstack([digits.data / 16.0, np.ones((digits.data.shape[0], 1))])
+    # the permutation first, then the corruption, from one generator
+    rng2 = np.random.default_rng(2)
+    perm = rng2.permutation(A.shape[0])
+    tr = perm[:n]
+    labels = digits.target[tr].copy()
+    flip = rng2.random(n) < 0.5
+    labels[flip] = rng2.integers(0, k, flip.sum())
+    assert np.array_equal(flip, inst.flipped)
+    clf = LogisticRegression(C=1.0 / (n * 1e-2), fit_intercept=False, tol=1e-12, max_iter=10_000)
+    clf.fit(A[tr], labels, sample_weight=s)
+    np.testing.assert_allclose(W, clf.coef_.T, atol=1e-5)
+
+    # L2 selection: per-feature penalties exp(x_j) become a plain L2 on rescaled features
+    inst = l2_selection(1)
+    p = inst.problem
+    x = rng.uniform(-4.0, 2.0, p.dx)
+    y, _ = inst.lower_level_solution(x)
+    assert np.linalg.norm(p.grad_g(x, y)[1]) <= 1e-10
+    # g(w) = mean logloss(A w) + 1/2 sum e^{x_j} w_j^2; with u_j = e^{x_j/2} w_j and
+    # A' = A diag(e^{-x_j/2}) it is mean logloss(A' u) + 1/2 ||u||^2.
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    tr = np.random.default_rng(1).permutation(data.data.shape[0])[: data.data.shape[0] // 2]
+    mu, sd = data.data[tr].mean(axis=0), data.data[tr].std(axis=0) + 1e-12
+    Atr = (data.data[tr] - mu) / sd
+    scale = np.exp(-x / 2)
+    clf = LogisticRegression(C=1.0 / tr.size, fit_intercept=False, tol=1e-12, max_iter=10_000)
+    clf.fit(Atr * scale, data.target[tr])
+    np.testing.assert_allclose(y, clf.coef_.ravel() * scale, atol=1e-5)
+
+
 def test_hyper_cleaning_beats_unweighted_training() -> None:
     pytest.importorskip("sklearn")
     from solverkit_bilevel.data_problems import accuracy, hyper_cleaning
