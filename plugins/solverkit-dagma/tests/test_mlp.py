@@ -165,3 +165,44 @@ def test_reference_record_maps_to_the_same_function():
     Xc = X - X.mean(axis=0)
     assert np.allclose(mod.predict(Xc) + X.mean(axis=0), expected)
     assert np.allclose(mod.adjacency()[0, 2], np.sum(W1[2 * m:3 * m, 0] ** 2))
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)])
+def test_curvature_diagonals_match_finite_differences(hidden):
+    """score_diag = c sum_n (d f_n / d theta)^2 + lambda2 with c = d / (n mse) (Gauss-Newton,
+    the output Jacobian by finite differences); barrier_diag = d^2 (h_s / mu) / dU^2 exactly."""
+    from solverkit_dagma.mlp import barrier_diag, barrier_scaling, score_diag
+
+    rng = np.random.default_rng(1)
+    d, n, lam2, mu, s = 3, 20, 0.01, 0.1, 1.0
+    X = rng.standard_normal((n, d))
+    mod = MLPModel.init(d, hidden, rng)
+    mod.U[...] = 0.3 * rng.standard_normal(mod.U.shape)
+    ld = LogDet(d)
+    H, hb = score_diag(mod, X, lam2), barrier_diag(mod, mu, s, ld)
+    R = mod.predict(X) - X
+    c = d / float(np.sum(R * R))
+
+    def h_of(m):
+        return ld(np.sqrt(m.adjacency()), s, grad=False)[0] / mu
+
+    eps = 1e-5
+    for pos, (P, Hp) in enumerate(zip(mod.params(), H.params())):
+        for idx in np.ndindex(P.shape):
+            P[idx] += eps
+            fp, hp = mod.predict(X), h_of(mod)
+            P[idx] -= 2 * eps
+            fm, hm = mod.predict(X), h_of(mod)
+            P[idx] += eps
+            gn = c * np.sum(((fp - fm) / (2 * eps)) ** 2) + lam2
+            assert Hp[idx] == pytest.approx(gn, rel=1e-5), (pos, idx)
+            if pos == 0:
+                fd = (hp - 2 * h_of(mod) + hm) / eps**2
+                assert hb[idx] == pytest.approx(fd, rel=1e-4, abs=1e-4), idx
+    # the scaling: 1 where the barrier is flat (U = 0 off the diagonal), below 1 elsewhere
+    sc = barrier_scaling(mod, X, lam2, mu, s, ld)
+    assert sc.shape == (2 * mod.U.size + sum(p.size for p in mod.params()[1:]),)
+    assert np.all((sc > 0) & (sc <= 1)) and np.all(sc[2 * mod.U.size:] == 1)
+    mod.U[...] = 0.0
+    off = ~np.eye(d, dtype=bool)[:, None, :].repeat(mod.U.shape[1], axis=1)
+    assert np.all(barrier_scaling(mod, X, lam2, mu, s, ld)[:mod.U.size][off.ravel()] == 1)
