@@ -296,8 +296,10 @@ def _stage(X: np.ndarray, model: MLPModel, lambda1: float, lambda2: float, mu: f
         try:
             res = minimize(fun, z / sc, args=(sc,), jac=True, method="L-BFGS-B",
                            bounds=Bounds(lb, ub),
-                           options={"maxiter": maxiter - nit, "ftol": ftol, "gtol": gtol,
-                                    "maxls": 40})
+                           # the step cap is the cap: scipy's default maxfun (15000
+                           # evaluations) silently cut stages at a third of warm_iter
+                           options={"maxiter": maxiter - nit, "maxfun": 41 * (maxiter - nit),
+                                    "ftol": ftol, "gtol": gtol, "maxls": 40})
         except _Stop:
             message, stopped = "time limit", True
             break
@@ -319,7 +321,8 @@ def mlp_path(X: np.ndarray, hidden: Sequence[int], lambda1: float, lambda2: floa
              mu_init: float, mu_factor: float, s: tuple[float, ...], warm_iter: int,
              last_iter: int, ftol: float, gtol: float, shrink: float, rng: np.random.Generator,
              report: Callable[[int, MLPModel, dict[str, Any]], bool],
-             time_up: Callable[[], bool], starts: int = 1) -> dict[str, Any]:
+             time_up: Callable[[], bool], starts: int = 1,
+             warm_ftol: float | None = None) -> dict[str, Any]:
     """Run the central path from ``starts`` initialisations; keep the lowest final objective.
 
     The objective is non-convex: paths from different (random) later-layer
@@ -328,7 +331,8 @@ def mlp_path(X: np.ndarray, hidden: Sequence[int], lambda1: float, lambda2: floa
     turn, so ``starts=1`` is the plain single path and every start count is
     reproducible from the seed. The winner is chosen by the final-stage
     objective  score + lambda1 ||U||_1 + lambda2/2 ||theta||^2 + h_s / mu_T,
-    never by anything else.
+    never by anything else. ``warm_ftol`` (default ``ftol``) is the L-BFGS-B
+    ``ftol`` of the warm stages t < T - 1, ``ftol`` that of the last stage.
     """
     best: dict[str, Any] | None = None
     runs: list[dict[str, Any]] = []
@@ -340,7 +344,8 @@ def mlp_path(X: np.ndarray, hidden: Sequence[int], lambda1: float, lambda2: floa
             return report(done + stage, model, rec)
 
         out = _single_path(X, hidden, lambda1, lambda2, T, mu_init, mu_factor, s, warm_iter,
-                           last_iter, ftol, gtol, shrink, rng, report_k, time_up)
+                           last_iter, ftol, gtol, shrink, rng, report_k, time_up,
+                           ftol if warm_ftol is None else warm_ftol)
         done += len(out["stages"])
         out["objective"] = final_objective(out["model"], X, lambda1, lambda2,
                                            out["stages"][-1]["mu"], out["stages"][-1]["s"])
@@ -361,7 +366,7 @@ def _single_path(X: np.ndarray, hidden: Sequence[int], lambda1: float, lambda2: 
                  last_iter: int, ftol: float, gtol: float, shrink: float,
                  rng: np.random.Generator,
                  report: Callable[[int, MLPModel, dict[str, Any]], bool],
-                 time_up: Callable[[], bool]) -> dict[str, Any]:
+                 time_up: Callable[[], bool], warm_ftol: float) -> dict[str, Any]:
     """Run the central path; returns the model, per-stage records and flags."""
     n, d = X.shape
     logdet = LogDet(d)
@@ -378,7 +383,8 @@ def _single_path(X: np.ndarray, hidden: Sequence[int], lambda1: float, lambda2: 
             model = dataclasses.replace(model, U=a * model.U)
             rec["rescaled_by"] = a
         steps = last_iter if t == T - 1 else warm_iter
-        model, info = _stage(X, model, lambda1, lambda2, mu, s[t], logdet, steps, ftol, gtol,
+        tol = ftol if t == T - 1 else warm_ftol
+        model, info = _stage(X, model, lambda1, lambda2, mu, s[t], logdet, steps, tol, gtol,
                              time_up)
         rec.update(info)
         nfev += info["nfev"]
