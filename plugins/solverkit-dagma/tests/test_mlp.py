@@ -101,6 +101,8 @@ def test_mlp_bad_options():
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(4, 0))
     with pytest.raises(ValueError, match="hidden"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=())
+    with pytest.raises(ValueError, match="warm_ftol"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", warm_ftol=0.0)
     with pytest.raises(TypeError, match="center"):  # the core checks the annotated type
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", center="yes")
 
@@ -206,3 +208,49 @@ def test_curvature_diagonals_match_finite_differences(hidden):
     mod.U[...] = 0.0
     off = ~np.eye(d, dtype=bool)[:, None, :].repeat(mod.U.shape[1], axis=1)
     assert np.all(barrier_scaling(mod, X, lam2, mu, s, ld)[:mod.U.size][off.ravel()] == 1)
+
+
+def test_warm_stages_use_warm_ftol_and_the_last_stage_ftol(monkeypatch):
+    """Each warm stage t < T - 1 gets warm_ftol, the last stage ftol, and the scaled stage
+    still ends no higher than where it started."""
+    from solverkit_dagma import mlp
+
+    seen = []
+    stage = mlp._stage
+
+    def spy(X, model, lambda1, lambda2, mu, s, logdet, maxiter, ftol, gtol, time_up, **kw):
+        seen.append(ftol)
+        start = mlp.final_objective(model, X, lambda1, lambda2, mu, s)
+        out = stage(X, model, lambda1, lambda2, mu, s, logdet, maxiter, ftol, gtol, time_up, **kw)
+        assert mlp.final_objective(out[0], X, lambda1, lambda2, mu, s) <= start + 1e-12
+        return out
+
+    monkeypatch.setattr(mlp, "_stage", spy)
+    rng = np.random.default_rng(2)
+    B = simulate_dag(3, 2, "ER", rng=rng)
+    X = simulate_nonlinear_sem(B, 60, "mlp", rng=rng)
+    sk.solve(sk.StructureLearning(X), method="dagma-mlp", T=3, ftol=1e-9, warm_ftol=1e-5,
+             warm_iter=200, last_iter=200, seed=0)
+    assert seen == [1e-5, 1e-5, 1e-9]
+
+
+def test_reference_objective_scores_a_stored_point_on_our_objective():
+    """Our own model written in the reference's parameter layout scores exactly our final
+    objective (what the bench's objective / obj-ref columns compare)."""
+    from solverkit_dagma.bench_mlp import LAMBDA1, LAMBDA2, MU_T, reference_objective
+    from solverkit_dagma.mlp import final_objective
+
+    rng = np.random.default_rng(6)
+    d, m, n = 4, 3, 40
+    X = rng.normal(1.0, 2.0, size=(n, d))
+    mod = MLPModel.init(d, (m,), rng)
+    mod.U[...] = 0.2 * rng.standard_normal(mod.U.shape)
+    mod.U[np.arange(d), :, np.arange(d)] = 0.0
+    r, c = np.triu_indices(d, 1)
+    mod.U[c, :, r] = 0.0  # no edge r -> c with r < c: a DAG
+    V, b = mod.layers[0]
+    params = {"fc1.weight": mod.U.reshape(d * m, d), "fc1.bias": mod.a.ravel(),
+              "fc2.0.weight": V, "fc2.0.bias": b}
+    expected = final_objective(mod, X, LAMBDA1, LAMBDA2, MU_T, 1.0)
+    assert np.isfinite(expected)
+    assert reference_objective(params, X) == pytest.approx(expected, rel=1e-12)
