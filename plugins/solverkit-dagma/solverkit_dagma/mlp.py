@@ -210,7 +210,13 @@ def barrier_scaling(model: MLPModel, X: np.ndarray, lambda2: float, mu: float, s
     if hb is None:
         return None
     r = score_diag(model, X, lambda2).U.mean(axis=(1, 2), keepdims=True)
-    scU = np.sqrt(r / (r + np.maximum(hb, 0.0))).ravel()
+    scU = np.sqrt(r / (r + np.maximum(hb, 0.0)))
+    # the self-loop weights U[j, :, j] are fixed at 0: left unscaled, as their gradient
+    # entries still enter L-BFGS's y'y (so at U = 0 every factor is 1 and the first
+    # stage starts exactly as without scaling)
+    d = scU.shape[0]
+    scU[np.arange(d), :, np.arange(d)] = 1.0
+    scU = scU.ravel()
     rest = sum(p.size for p in model.params()[1:])
     return np.concatenate([scU, scU, np.ones(rest)])
 
