@@ -101,6 +101,8 @@ def test_mlp_bad_options():
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=(4, 0))
     with pytest.raises(ValueError, match="hidden"):
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", hidden=())
+    with pytest.raises(ValueError, match="warm_ftol"):
+        sk.solve(sk.StructureLearning(X), method="dagma-mlp", warm_ftol=0.0)
     with pytest.raises(TypeError, match="center"):  # the core checks the annotated type
         sk.solve(sk.StructureLearning(X), method="dagma-mlp", center="yes")
 
@@ -165,3 +167,91 @@ def test_reference_record_maps_to_the_same_function():
     Xc = X - X.mean(axis=0)
     assert np.allclose(mod.predict(Xc) + X.mean(axis=0), expected)
     assert np.allclose(mod.adjacency()[0, 2], np.sum(W1[2 * m:3 * m, 0] ** 2))
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)])
+def test_curvature_diagonals_match_finite_differences(hidden):
+    """score_diag = c sum_n (d f_n / d theta)^2 + lambda2 with c = d / (n mse) (Gauss-Newton,
+    the output Jacobian by finite differences); barrier_diag = d^2 (h_s / mu) / dU^2 exactly."""
+    from solverkit_dagma.mlp import barrier_diag, barrier_scaling, score_diag
+
+    rng = np.random.default_rng(1)
+    d, n, lam2, mu, s = 3, 20, 0.01, 0.1, 1.0
+    X = rng.standard_normal((n, d))
+    mod = MLPModel.init(d, hidden, rng)
+    mod.U[...] = 0.3 * rng.standard_normal(mod.U.shape)
+    ld = LogDet(d)
+    H, hb = score_diag(mod, X, lam2), barrier_diag(mod, mu, s, ld)
+    R = mod.predict(X) - X
+    c = d / float(np.sum(R * R))
+
+    def h_of(m):
+        return ld(np.sqrt(m.adjacency()), s, grad=False)[0] / mu
+
+    eps = 1e-5
+    for pos, (P, Hp) in enumerate(zip(mod.params(), H.params())):
+        for idx in np.ndindex(P.shape):
+            P[idx] += eps
+            fp, hp = mod.predict(X), h_of(mod)
+            P[idx] -= 2 * eps
+            fm, hm = mod.predict(X), h_of(mod)
+            P[idx] += eps
+            gn = c * np.sum(((fp - fm) / (2 * eps)) ** 2) + lam2
+            assert Hp[idx] == pytest.approx(gn, rel=1e-5), (pos, idx)
+            if pos == 0:
+                fd = (hp - 2 * h_of(mod) + hm) / eps**2
+                assert hb[idx] == pytest.approx(fd, rel=1e-4, abs=1e-4), idx
+    # the scaling: 1 where the barrier is flat (U = 0 off the diagonal), below 1 elsewhere
+    sc = barrier_scaling(mod, X, lam2, mu, s, ld)
+    assert sc.shape == (2 * mod.U.size + sum(p.size for p in mod.params()[1:]),)
+    assert np.all((sc > 0) & (sc <= 1)) and np.all(sc[2 * mod.U.size:] == 1)
+    assert np.all(sc[:mod.U.size].reshape(mod.U.shape)[np.arange(d), :, np.arange(d)] == 1)
+    assert np.any(sc < 1)
+    mod.U[...] = 0.0  # no edge, no barrier curvature off the diagonal: no scaling
+    assert np.all(barrier_scaling(mod, X, lam2, mu, s, ld) == 1)
+
+
+def test_warm_stages_use_warm_ftol_and_the_last_stage_ftol(monkeypatch):
+    """Each warm stage t < T - 1 gets warm_ftol, the last stage ftol, and the scaled stage
+    still ends no higher than where it started."""
+    from solverkit_dagma import mlp
+
+    seen = []
+    stage = mlp._stage
+
+    def spy(X, model, lambda1, lambda2, mu, s, logdet, maxiter, ftol, gtol, time_up, **kw):
+        seen.append(ftol)
+        start = mlp.final_objective(model, X, lambda1, lambda2, mu, s)
+        out = stage(X, model, lambda1, lambda2, mu, s, logdet, maxiter, ftol, gtol, time_up, **kw)
+        assert mlp.final_objective(out[0], X, lambda1, lambda2, mu, s) <= start + 1e-12
+        return out
+
+    monkeypatch.setattr(mlp, "_stage", spy)
+    rng = np.random.default_rng(2)
+    B = simulate_dag(3, 2, "ER", rng=rng)
+    X = simulate_nonlinear_sem(B, 60, "mlp", rng=rng)
+    sk.solve(sk.StructureLearning(X), method="dagma-mlp", T=3, ftol=1e-9, warm_ftol=1e-5,
+             warm_iter=200, last_iter=200, seed=0)
+    assert seen == [1e-5, 1e-5, 1e-9]
+
+
+def test_reference_objective_scores_a_stored_point_on_our_objective():
+    """Our own model written in the reference's parameter layout scores exactly our final
+    objective (what the bench's objective / obj-ref columns compare)."""
+    from solverkit_dagma.bench_mlp import LAMBDA1, LAMBDA2, MU_T, reference_objective
+    from solverkit_dagma.mlp import final_objective
+
+    rng = np.random.default_rng(6)
+    d, m, n = 4, 3, 40
+    X = rng.normal(1.0, 2.0, size=(n, d))
+    mod = MLPModel.init(d, (m,), rng)
+    mod.U[...] = 0.2 * rng.standard_normal(mod.U.shape)
+    mod.U[np.arange(d), :, np.arange(d)] = 0.0
+    r, c = np.triu_indices(d, 1)
+    mod.U[c, :, r] = 0.0  # no edge r -> c with r < c: a DAG
+    V, b = mod.layers[0]
+    params = {"fc1.weight": mod.U.reshape(d * m, d), "fc1.bias": mod.a.ravel(),
+              "fc2.0.weight": V, "fc2.0.bias": b}
+    expected = final_objective(mod, X, LAMBDA1, LAMBDA2, MU_T, 1.0)
+    assert np.isfinite(expected)
+    assert reference_objective(params, X) == pytest.approx(expected, rel=1e-12)
