@@ -386,7 +386,7 @@ def test_second_order_correction_closed_form_on_rosenbrock_ne(method):
     # the correction is dc = (0, d1^2), after which c1 = 0 exactly: one iteration. The plain
     # step needs several (the curvature term comes back at every step).
     soc = sk.solve(_rosenbrock_ne(), method=method, seed=0, second_order_correction=True)
-    plain = sk.solve(_rosenbrock_ne(), method=method, seed=0)
+    plain = sk.solve(_rosenbrock_ne(), method=method, seed=0, second_order_correction=False)
     assert soc.success and plain.success
     assert np.allclose(soc.x, [1.0, 1.0], atol=1e-8)
     assert soc.nit == 1 and soc.extra["soc_steps"] == 1
@@ -400,14 +400,17 @@ def test_second_order_correction_is_void_on_linear_constraints():
     # iterates are those of the plain method.
     prob, xstar = problems.random_qp(n=12, m=4, seed=5)
     soc = sk.solve(prob, method="newton-kkt", second_order_correction=True, tol=1e-8)
-    plain = sk.solve(prob, method="newton-kkt", tol=1e-8)
+    plain = sk.solve(prob, method="newton-kkt", second_order_correction=False, tol=1e-8)
     assert soc.success and soc.nit == plain.nit
     assert np.allclose(soc.x, xstar, atol=1e-8) and np.allclose(soc.x, plain.x, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", sorted(problems.KNOWN))
-def test_second_order_correction_known_solutions(name):
+def test_plain_globalisation_known_solutions(name):
+    # The defaults (correction + tangential radius) are covered by the main tests; the
+    # paper's plain step must keep working when both are switched off.
     make, xstar = problems.KNOWN[name]
-    res = sk.solve(make(), method="adasketch", seed=1, second_order_correction=True)
+    res = sk.solve(make(), method="adasketch", seed=1, second_order_correction=False,
+                   tangential_radius=False)
     assert res.success, res.message
     assert np.allclose(res.x, xstar, atol=1e-4), (res.x, xstar)
