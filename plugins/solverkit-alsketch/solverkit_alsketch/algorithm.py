@@ -206,7 +206,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         tot["row_ops"] += K.row_ops
         z_prev = z
         if tr is not None:
-            d = tr.bound(pt.J, d, n, lambda e: _slope(e, n, parts, mu, nu))
+            d = tr.bound(pt.J, d, n,
+                         lambda e, p=parts, mu=mu, nu=nu: _slope(e, n, p, mu, nu))
             if tr.bounded:
                 slope = _slope(d, n, parts, mu, nu)
                 tot["radius_cuts"] += 1
