@@ -213,7 +213,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                 tot["radius_cuts"] += 1
         # -- Armijo backtracking on L_mu,nu --------------------------------------
         m0 = _merit(pt, lam, mu, nu)
-        soc = _second_order_correction(oracle, pt, d[:n]) if opts.second_order_correction \
+        soc = _second_order_correction(oracle, pt, d[:n], 0.1 * feas_tol) \
+            if opts.second_order_correction \
             else None
         # Trial steps (alpha, dx): the corrected unit step replaces the plain one; when it
         # fails Armijo the search goes on along dx from alpha = 1/2 (N&W Algorithm 18.3).
@@ -314,17 +315,23 @@ def _slope(d: np.ndarray, n: int, parts: tuple, mu: float, nu: float) -> float:
     return float((gl + mu * JTc + nu * Hgl) @ d[:n] + (c + nu * Jgl) @ d[n:])
 
 
-def _second_order_correction(oracle: Oracle, pt: Point, dx: np.ndarray) -> np.ndarray | None:
+def _second_order_correction(oracle: Oracle, pt: Point, dx: np.ndarray,
+                             skip_below: float) -> np.ndarray | None:
     """dc = -G'(G G')^{-1} c(x + dx), G the Jacobian at x (N&W eq. 18.20), or None.
 
     One counted constraint evaluation and no gradient: the linearised constraints hold at
     x + dx up to the curvature of c, and dc is the least-norm step that removes that
     residual to first order (on a sphere it pulls a tangential step back to the surface).
-    None when c is not finite at x + dx (the line search then handles that point).
+    None when c is not finite at x + dx (the line search then handles that point), and None
+    when ||c(x + dx)|| <= ``skip_below`` (0.1 feas_tol): the trial point is then feasible well
+    within the tolerance (linear constraints: rounding level), and the CG on G G' would cost
+    hundreds of products on an ill-conditioned Jacobian (C4) for nothing.
     """
     try:
         r = oracle.cons(pt.x + dx)
     except FloatingPointError:
+        return None
+    if not np.linalg.norm(r) > skip_below:
         return None
     dc = min_norm_correction(pt.J, r)
     return dc if np.all(np.isfinite(dc)) else None
