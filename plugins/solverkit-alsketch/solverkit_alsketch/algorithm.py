@@ -11,8 +11,11 @@ Per iteration k at (x, lam):
    L_mu,nu = L + mu/2 ||c||^2 + nu/2 ||grad_x L||^2: if
    grad L_mu,nu' d > -(nu/2) ||gradL||^2, raise mu, lower nu, sharpen delta,
    resume the inner solve (warm start) and test again.
-5. Armijo backtracking (alpha halved) on L_mu,nu, the same alpha for x and lam. With
-   ``second_order_correction`` the unit step is first tried as x + dx + dc, where
+5. With ``tangential_radius`` (default), the tangential part of dx (null space of G) is cut
+   to a radius adapted by the ratio of actual to predicted merit decrease (module
+   ``tangential``); the normal part and the multiplier step stay whole.
+6. Armijo backtracking (alpha halved) on L_mu,nu, the same alpha for x and lam. With
+   ``second_order_correction`` (default) the unit step is first tried as x + dx + dc, where
    dc = -G'(G G')^{-1} c(x + dx) removes the constraint curvature the linearisation missed
    (Nocedal & Wright, 2nd ed., section 18.3); when that fails the search backtracks along dx.
 """
@@ -29,6 +32,7 @@ from solverkit import Status
 from .linalg import KKT, lanczos_extremes, ls_multipliers, min_norm_correction, nullspace_projector
 from .oracle import Oracle, Point
 from .sketch import InnerSolver, InnerStats
+from .tangential import TangentialRadius
 
 
 def kkt_check(problem: Any, x: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
@@ -91,11 +95,12 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
     xi_B, beta, rho = opts.xi_B, opts.beta, opts.rho
     tot = {"sketch_steps": 0, "row_ops": 0, "shifted": 0, "fallback_steps": 0,
            "descent_adapt": 0, "inner_unconverged": 0,
-           "minres_fallbacks": 0, "unit_step_mu": 0, "soc_steps": 0}
+           "minres_fallbacks": 0, "unit_step_mu": 0, "soc_steps": 0, "radius_cuts": 0}
     kkt_hist: list[float] = []
     status, message, k = None, "", 0
     z_prev: np.ndarray | None = None
     alpha, stats = 0.0, InnerStats()  # 0: the first iteration counts as backtracked
+    tr = TangentialRadius() if opts.tangential_radius else None
     while True:
         gl = pt.grad_lag(lam)
         grad_full = np.concatenate([gl, pt.c])
@@ -200,9 +205,16 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
         tot["sketch_steps"] += stats.steps
         tot["row_ops"] += K.row_ops
         z_prev = z
+        if tr is not None:
+            d = tr.bound(pt.J, d, n,
+                         lambda e, p=parts, mu=mu, nu=nu: _slope(e, n, p, mu, nu))
+            if tr.bounded:
+                slope = _slope(d, n, parts, mu, nu)
+                tot["radius_cuts"] += 1
         # -- Armijo backtracking on L_mu,nu --------------------------------------
         m0 = _merit(pt, lam, mu, nu)
-        soc = _second_order_correction(oracle, pt, d[:n]) if opts.second_order_correction \
+        soc = _second_order_correction(oracle, pt, d[:n], 0.1 * feas_tol) \
+            if opts.second_order_correction \
             else None
         # Trial steps (alpha, dx): the corrected unit step replaces the plain one; when it
         # fails Armijo the search goes on along dx from alpha = 1/2 (N&W Algorithm 18.3).
@@ -232,6 +244,8 @@ def run(problem: Any, opts: Any, progress: Any, inner: str, solver_name: str):
                         mu = mu_new
                         tot["unit_step_mu"] += 1
             if math.isfinite(mt) and mt <= m0 + beta * alpha * slope:
+                if tr is not None:
+                    tr.update(m0 - mt, -alpha * slope, alpha)
                 new = (trial, lam_t)
                 tot["soc_steps"] += alpha == 1.0 and soc is not None
                 break
@@ -301,17 +315,23 @@ def _slope(d: np.ndarray, n: int, parts: tuple, mu: float, nu: float) -> float:
     return float((gl + mu * JTc + nu * Hgl) @ d[:n] + (c + nu * Jgl) @ d[n:])
 
 
-def _second_order_correction(oracle: Oracle, pt: Point, dx: np.ndarray) -> np.ndarray | None:
+def _second_order_correction(oracle: Oracle, pt: Point, dx: np.ndarray,
+                             skip_below: float) -> np.ndarray | None:
     """dc = -G'(G G')^{-1} c(x + dx), G the Jacobian at x (N&W eq. 18.20), or None.
 
     One counted constraint evaluation and no gradient: the linearised constraints hold at
     x + dx up to the curvature of c, and dc is the least-norm step that removes that
     residual to first order (on a sphere it pulls a tangential step back to the surface).
-    None when c is not finite at x + dx (the line search then handles that point).
+    None when c is not finite at x + dx (the line search then handles that point), and None
+    when ||c(x + dx)|| <= ``skip_below`` (0.1 feas_tol): the trial point is then feasible well
+    within the tolerance (linear constraints: rounding level), and the CG on G G' would cost
+    hundreds of products on an ill-conditioned Jacobian (C4) for nothing.
     """
     try:
         r = oracle.cons(pt.x + dx)
     except FloatingPointError:
+        return None
+    if not np.linalg.norm(r) > skip_below:
         return None
     dc = min_norm_correction(pt.J, r)
     return dc if np.all(np.isfinite(dc)) else None

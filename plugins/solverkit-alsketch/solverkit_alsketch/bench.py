@@ -25,9 +25,10 @@ TOL, FEAS = 1e-4, 1e-6
 ADASKETCH = [("adasketch", "adasketch", {}), ("adasketch[rk]", "adasketch", {"inner": "rk"}),
              ("adasketch[block]", "adasketch", {"inner": "block"}),
              ("adasketch[minres]", "adasketch", {"inner": "minres"})]
-#: The second-order correction (option ``second_order_correction``, off by default): C1 on
-#: one seed (its inner solver is the default block sketch) and C3.
-SOC = ("adasketch[soc]", "adasketch", {"second_order_correction": True})
+#: The paper's globalisation (no second-order correction, no tangential radius: the default
+#: before session 12), side by side with the default: C1 on one seed (block sketch) and C3.
+PLAIN = ("adasketch[plain]", "adasketch",
+         {"second_order_correction": False, "tangential_radius": False})
 BASELINES = [("newton-kkt", "newton-kkt", {}), ("trust-constr", "trust-constr", {}),
              ("slsqp", "slsqp", {})]
 
@@ -141,7 +142,7 @@ def run_c1(quick: bool) -> list[dict[str, Any]]:
 
     if ipopt_baseline.available():
         solvers = solvers + [("ipopt", "ipopt", {})]
-    solvers = solvers[:1] + [SOC] + solvers[1:]
+    solvers = solvers[:1] + [PLAIN] + solvers[1:]
     limit = 10.0 if quick else C1_TIME_LIMIT
     for case, make in makers.items():
         prob = make()
@@ -151,7 +152,7 @@ def run_c1(quick: bool) -> list[dict[str, Any]]:
             else:
                 stochastic = sk.get_solver(name).cls.stochastic
                 runs = [run_one(prob, label, name, opts, s, limit)
-                        for s in (seeds if stochastic and label != SOC[0] else [0])]
+                        for s in (seeds if stochastic and label != PLAIN[0] else [0])]
             row = {"case": case, "solver": label,
                    "solved": f"{sum(r['solved'] for r in runs)}/{len(runs)}",
                    "nit": statistics.median(r["nit"] for r in runs),
@@ -282,7 +283,7 @@ def run_c3(quick: bool) -> list[dict[str, Any]]:
     # adasketch[rk] shows the paper's sketch.
     solvers = [s for s in solvers if s[0] not in ("adasketch[minres]", "adasketch[block]")
                and (s[0] != "slsqp" or not quick)]
-    solvers = solvers[:1] + [SOC] + solvers[1:]
+    solvers = solvers[:1] + [PLAIN] + solvers[1:]
     rows = []
     for case, (X, y) in data.items():
         prob = logistic_problem(X, y, case)

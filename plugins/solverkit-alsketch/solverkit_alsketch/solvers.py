@@ -72,7 +72,14 @@ class _Common:
         Wright, section 18.3), G the Jacobian at x: one extra constraint evaluation per
         iteration and no extra gradient; when the corrected point fails Armijo the search
         backtracks along dx. It removes the overshoot of Newton steps along curved
-        constraints (False: the paper's plain step; see the README for measurements).
+        constraints (True; False: the paper's plain step; see the README for measurements).
+    tangential_radius : bool
+        Cut the tangential part dt of dx (G dt = 0) to a radius, keeping the normal part
+        and the multiplier step whole (composite-step SQP idea); the radius starts infinite,
+        becomes half the tangential length taken after a step whose merit decrease is below
+        1/4 of the first-order prediction, and doubles after a good bounded step (ratio
+        test, Nocedal & Wright Algorithm 4.1). It curbs the tangential overshoot of Newton
+        steps taken with a lagging multiplier (True; False: the paper's step).
     """
 
     feas_tol: float = 1e-6
@@ -94,7 +101,8 @@ class _Common:
     min_step: float = 1e-12
     xi_G_floor: float = 1e-8
     unit_step_mu: bool = True
-    second_order_correction: bool = False
+    second_order_correction: bool = True
+    tangential_radius: bool = True
 
     def __post_init__(self) -> None:
         for name in ("feas_tol", "shift_threshold", "mu0", "nu0", "delta0", "delta_min",

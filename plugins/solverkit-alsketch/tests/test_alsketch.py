@@ -386,7 +386,7 @@ def test_second_order_correction_closed_form_on_rosenbrock_ne(method):
     # the correction is dc = (0, d1^2), after which c1 = 0 exactly: one iteration. The plain
     # step needs several (the curvature term comes back at every step).
     soc = sk.solve(_rosenbrock_ne(), method=method, seed=0, second_order_correction=True)
-    plain = sk.solve(_rosenbrock_ne(), method=method, seed=0)
+    plain = sk.solve(_rosenbrock_ne(), method=method, seed=0, second_order_correction=False)
     assert soc.success and plain.success
     assert np.allclose(soc.x, [1.0, 1.0], atol=1e-8)
     assert soc.nit == 1 and soc.extra["soc_steps"] == 1
@@ -400,14 +400,88 @@ def test_second_order_correction_is_void_on_linear_constraints():
     # iterates are those of the plain method.
     prob, xstar = problems.random_qp(n=12, m=4, seed=5)
     soc = sk.solve(prob, method="newton-kkt", second_order_correction=True, tol=1e-8)
-    plain = sk.solve(prob, method="newton-kkt", tol=1e-8)
+    plain = sk.solve(prob, method="newton-kkt", second_order_correction=False, tol=1e-8)
     assert soc.success and soc.nit == plain.nit
     assert np.allclose(soc.x, xstar, atol=1e-8) and np.allclose(soc.x, plain.x, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", sorted(problems.KNOWN))
-def test_second_order_correction_known_solutions(name):
+def test_plain_globalisation_known_solutions(name):
+    # The defaults (correction + tangential radius) are covered by the main tests; the
+    # paper's plain step must keep working when both are switched off.
     make, xstar = problems.KNOWN[name]
-    res = sk.solve(make(), method="adasketch", seed=1, second_order_correction=True)
+    res = sk.solve(make(), method="adasketch", seed=1, second_order_correction=False,
+                   tangential_radius=False)
     assert res.success, res.message
     assert np.allclose(res.x, xstar, atol=1e-4), (res.x, xstar)
+
+
+# -- tangential trust radius ------------------------------------------------------------------
+def test_split_step_is_the_orthogonal_range_nullspace_split():
+    from solverkit_alsketch.oracle import Jacobian
+    from solverkit_alsketch.tangential import split_step
+
+    rng = np.random.default_rng(3)
+    G = rng.standard_normal((4, 9))
+    dx = rng.standard_normal(9)
+    dn, dt = split_step(Jacobian(G, 4, 9), dx)
+    assert np.allclose(dn + dt, dx)
+    assert np.allclose(G @ dt, 0.0, atol=1e-10)  # tangential: in the null space of G
+    # normal: in range(G'), i.e. dn = G' w for the least-squares w
+    w = np.linalg.lstsq(G.T, dn, rcond=None)[0]
+    assert np.allclose(G.T @ w, dn, atol=1e-10)
+    assert np.allclose(dn, G.T @ np.linalg.solve(G @ G.T, G @ dx))
+
+
+def test_tangential_radius_cut_and_ratio_update():
+    from solverkit_alsketch.oracle import Jacobian
+    from solverkit_alsketch.tangential import GROW, SHRINK, TangentialRadius, split_step
+
+    rng = np.random.default_rng(4)
+    n, m = 6, 2
+    J = Jacobian(rng.standard_normal((m, n)), m, n)
+    d = rng.standard_normal(n + m)
+    dn, dt = split_step(J, d[:n])
+    tr = TangentialRadius()
+    descent = lambda e: -1.0  # noqa: E731  (every direction a descent direction)
+    assert tr.bound(J, d, n, descent) is d and not tr.bounded  # radius starts infinite
+    # a good step leaves it infinite; a poor one (ratio < 1/4) sets SHRINK * alpha * ||dt||
+    assert tr.update(0.5, 1.0, 1.0) == 0.5 and tr.radius == np.inf
+    tr.bound(J, d, n, descent)
+    tr.update(0.1, 1.0, 0.5)
+    assert np.isclose(tr.radius, SHRINK * 0.5 * np.linalg.norm(dt))
+    r = tr.radius
+    cut = tr.bound(J, d, n, descent)
+    assert tr.bounded
+    cn, ct = split_step(J, cut[:n])
+    assert np.allclose(cn, dn) and np.allclose(cut[n:], d[n:])  # normal + multiplier whole
+    assert np.isclose(np.linalg.norm(ct), r) and np.allclose(ct / r, dt / np.linalg.norm(dt))
+    tr.update(0.4, 1.0, 1.0)  # good bounded unit step: the radius grows
+    assert np.isclose(tr.radius, GROW * r)
+    # a cut that is no longer a descent direction of the merit is not used
+    assert tr.bound(J, d, n, lambda e: 1.0) is d and not tr.bounded
+
+
+def _sphere_linear(seed: int, scale: float):
+    # min a'x s.t. ||x||^2 = 1: x* = -a/||a||, lam* = ||a||/2. From far outside the sphere
+    # the multiplier lags, H = 2 lam I under-estimates the curvature along the sphere and
+    # the tangential part of the Newton step overshoots (the C3 situation, closed form).
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(20)
+    prob = EqualityConstrained(
+        lambda x: float(a @ x), lambda x: a.copy(), lambda x: np.array([x @ x - 1.0]),
+        lambda x: 2.0 * x[None, :], scale * np.ones(20),
+        hess=lambda x, lam: 2.0 * lam[0] * np.eye(20), name="sphere-linear")
+    return prob, -a / np.linalg.norm(a), np.linalg.norm(a) / 2.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tangential_radius_on_sphere_closed_form(seed):
+    prob, xstar, lamstar = _sphere_linear(seed, 3.0)
+    res = sk.solve(prob, method="newton-kkt", tol=1e-8)
+    off = sk.solve(prob, method="newton-kkt", tol=1e-8, tangential_radius=False)
+    assert res.success and off.success
+    assert np.allclose(res.x, xstar, atol=1e-7) and np.isclose(res.extra["lam"][0], lamstar)
+    assert res.extra["radius_cuts"] >= 1 and off.extra["radius_cuts"] == 0
+    # the cut replaces overshooting unit steps: fewer iterations and gradients here
+    assert res.nit < off.nit and res.extra["ngev"] < off.extra["ngev"]
