@@ -256,3 +256,7 @@ def test_loose_warm_stages_reach_the_same_answer(inner):
     assert np.array_equal(loose.x != 0, tight.x != 0)
     assert loose.fun == pytest.approx(tight.fun, rel=1e-9)
     assert count_accuracy(B, loose.x != 0)["shd"] == count_accuracy(B, tight.x != 0)["shd"]
+    # the default (None) is ftol in every stage: bitwise the run with warm_ftol = ftol
+    default = sk.solve(prob, method="dagma", lambda1=0.02, inner=inner)
+    assert default.extra["steps_per_stage"] == tight.extra["steps_per_stage"]
+    assert np.array_equal(default.extra["W_raw"], tight.extra["W_raw"])
