@@ -92,6 +92,16 @@ class DagmaOptions:
         gave a lower total SHD than 1e-10 (117 vs 137) at a third of the time:
         the stage problems are nonconvex, and polishing early stages harder
         does not lead to better final graphs.
+    warm_ftol : float or None
+        ``ftol`` of the early stages 0..T-3; the last two stages always use
+        ``ftol``. None means ``ftol`` everywhere (the session-11 path). The
+        reference runs a fixed number of Adam steps in its warm stages; an
+        early stage only has to bring W near the central path. Session 12,
+        the 60-run protocol (ours only, reference SHDs from the side-by-side
+        run): 1e-6 on stages 0..T-3 was worse than the reference on no run
+        (session 11: one), total SHD 173 vs 185, 20-40% less CPU. Loosening
+        stage T-2 as well lost SF4 d = 100 seed 4 (SHD 18 instead of 0, a
+        worse final objective 60.26 vs 59.65), hence the last two are tight.
     shrink : float
         In (0, 1): when a warm start lies outside the next stage's domain D_s,
         W is scaled so that rho(W o W) = shrink * s (recorded in
@@ -121,6 +131,7 @@ class DagmaOptions:
     checkpoint: int = 1000
     ftol: float = 1e-7
     gtol: float = 1e-6
+    warm_ftol: float | None = 1e-6
     shrink: float = 0.9
     polish: bool = True
 
@@ -143,6 +154,8 @@ class DagmaOptions:
                 raise ValueError(f"{name} must lie in [0, 1), got {v!r}")
         _positive("ftol", self.ftol)
         _positive("gtol", self.gtol)
+        if self.warm_ftol is not None:
+            _positive("warm_ftol", self.warm_ftol)
         if not (isinstance(self.shrink, numbers.Real) and 0 < self.shrink < 1):
             raise ValueError(f"shrink must lie in (0, 1), got {self.shrink!r}")
 
@@ -213,7 +226,7 @@ def finalize(problem: StructureLearning, W_raw: np.ndarray, w_threshold: float,
 def _pick_inner(inner: str, d: int) -> str:
     if inner != "auto":
         return inner
-    return "lbfgsb" if d < 32 else "pqn"
+    return "lbfgsb" if d < 16 else "pqn"
 
 
 class DagmaSolver(solverkit.Solver):
@@ -246,6 +259,7 @@ class DagmaSolver(solverkit.Solver):
             beta_1=float(o.beta_1), beta_2=float(o.beta_2), checkpoint=o.checkpoint,
             tol=progress.tol,
             ftol=float(o.ftol), gtol=float(o.gtol), shrink=float(o.shrink),
+            warm_ftol=None if o.warm_ftol is None else float(o.warm_ftol),
         )
         score = Score(problem.X, problem.loss)
 

@@ -71,8 +71,9 @@ def test_stage_is_stationary(easy, inner):
 def test_pqn_and_lbfgsb_agree(easy):
     B, W, X = easy
     prob = sk.StructureLearning(X)
-    a = sk.solve(prob, method="dagma", lambda1=0.02, inner="pqn", ftol=1e-12)
-    b = sk.solve(prob, method="dagma", lambda1=0.02, inner="lbfgsb", ftol=1e-12)
+    a = sk.solve(prob, method="dagma", lambda1=0.02, inner="pqn", ftol=1e-12, warm_ftol=1e-12)
+    b = sk.solve(prob, method="dagma", lambda1=0.02, inner="lbfgsb", ftol=1e-12,
+                 warm_ftol=1e-12)
     assert a.extra["inner"] == "pqn" and b.extra["inner"] == "lbfgsb"
     assert np.array_equal(a.x != 0, b.x != 0)
     assert np.allclose(a.extra["W_raw"], b.extra["W_raw"], atol=1e-3)
@@ -149,7 +150,7 @@ def test_seed_reproducible(easy):
     ({"lambda1": -0.1}, "lambda1"), ({"T": 0}, "T"), ({"s": [1.0, -1.0]}, "s"),
     ({"mu_factor": 0.0}, "mu_factor"), ({"inner": "sgd"}, "inner"), ({"shrink": 1.5}, "shrink"),
     ({"beta_1": 1.0}, "beta_1"), ({"w_threshold": -1.0}, "w_threshold"),
-    ({"polish": "yes"}, "polish"),
+    ({"polish": "yes"}, "polish"), ({"warm_ftol": 0.0}, "warm_ftol"),
 ])
 def test_bad_options(easy, bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -240,3 +241,22 @@ def test_included_edge_with_zero_weight_stays_in_graph(method, inner):
     assert res.extra["adjacency"][0, 1] == 1 and res.extra["zero_weight_included"] == [(0, 1)]
     assert np.count_nonzero(res.x) == 1 and is_dag(res.x)
     assert np.isfinite(res.fun)
+
+
+@pytest.mark.parametrize("inner", ["lbfgsb", "pqn"])
+def test_loose_warm_stages_reach_the_same_answer(inner):
+    """warm_ftol loosens only stages 0..T-3: fewer steps there, the same final graph and
+    objective as running every stage at ftol (the session-11 behaviour)."""
+    B, W, X = make(d=20, k=2, n=500, seed=3)
+    prob = sk.StructureLearning(X)
+    loose = sk.solve(prob, method="dagma", lambda1=0.02, inner=inner, warm_ftol=1e-5)
+    tight = sk.solve(prob, method="dagma", lambda1=0.02, inner=inner, warm_ftol=1e-7)
+    assert loose.success and tight.success
+    assert sum(loose.extra["steps_per_stage"][:-2]) < sum(tight.extra["steps_per_stage"][:-2])
+    assert np.array_equal(loose.x != 0, tight.x != 0)
+    assert loose.fun == pytest.approx(tight.fun, rel=1e-9)
+    assert count_accuracy(B, loose.x != 0)["shd"] == count_accuracy(B, tight.x != 0)["shd"]
+    # None is ftol in every stage: bitwise the run with warm_ftol = ftol
+    plain = sk.solve(prob, method="dagma", lambda1=0.02, inner=inner, warm_ftol=None)
+    assert plain.extra["steps_per_stage"] == tight.extra["steps_per_stage"]
+    assert np.array_equal(plain.extra["W_raw"], tight.extra["W_raw"])
