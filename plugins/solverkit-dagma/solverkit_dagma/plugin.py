@@ -19,7 +19,8 @@ def solverkit_register_solvers(register: Any) -> None:
 @solverkit.hookimpl
 def solverkit_register_benchmarks(register: Any) -> None:
     from .bench import BENCHMARKS
+    from .bench_large import BENCHMARKS as LARGE_BENCHMARKS
     from .bench_mlp import BENCHMARKS as MLP_BENCHMARKS
 
-    for bench in (*BENCHMARKS, *MLP_BENCHMARKS):
+    for bench in (*BENCHMARKS, *LARGE_BENCHMARKS, *MLP_BENCHMARKS):
         register(bench)
