@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from solverkit.sets import Box, Reals
+
 from ._oracle import Diverged, Oracle
 
 __all__ = ["InnerResult", "solve_inner", "solve_inner_accelerated", "stochastic_inner",
-           "INNER_SOLVERS"]
+           "residual_tilt", "INNER_SOLVERS"]
 
 
 @dataclasses.dataclass
@@ -25,7 +27,8 @@ class InnerResult:
     """A point, its projected-gradient residual, and the x-gradients there.
 
     ``fx``/``gx`` are grad_x f and grad_x g at (x, v) (``fx`` is None when
-    sigma = 0, because f is not needed for z), ``value`` the inner objective.
+    sigma = 0, because f is not needed for z), ``value`` the inner objective and
+    ``grad`` its gradient in v (both including the tilt, if any).
     ``gain`` is the largest secant ratio ||change of sigma grad_x f + grad_x g|| /
     ||change of the inner gradient|| over the accepted steps (0.0 without steps):
     how far an inner residual moves the x-gradients that enter the penalty
@@ -40,6 +43,7 @@ class InnerResult:
     L: float
     steps: int
     gain: float = 0.0
+    grad: np.ndarray | None = None
 
 
 def _gain(sigma: float, grad: np.ndarray, grad_new: np.ndarray, gx: np.ndarray,
@@ -55,29 +59,54 @@ def _gain(sigma: float, grad: np.ndarray, grad_new: np.ndarray, gx: np.ndarray,
 
 
 def _eval(oracle: Oracle, x: np.ndarray, v: np.ndarray, sigma: float,
+          tilt: np.ndarray | None = None,
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Gradient in v of sigma f + g, plus grad_x g and grad_x f at (x, v)."""
+    """Gradient in v of sigma f + g - <tilt, v>, plus grad_x g and grad_x f at (x, v)."""
     gx, gy = oracle.grad_g(x, v)
+    if tilt is not None:
+        gy = gy - tilt
     if sigma == 0.0:
         return gy, gx, None
     fx, fy = oracle.grad_f(x, v)
     return sigma * fy + gy, gx, fx
 
 
-def _value(oracle: Oracle, x: np.ndarray, v: np.ndarray, sigma: float) -> float:
+def _value(oracle: Oracle, x: np.ndarray, v: np.ndarray, sigma: float,
+           tilt: np.ndarray | None = None) -> float:
     val = oracle.g(x, v)
     if sigma != 0.0:
         val += sigma * oracle.f(x, v)
+    if tilt is not None:
+        val -= float(tilt @ v)
     return val
+
+
+def residual_tilt(Y: Any, v: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
+    """The smallest linear term r for which v exactly minimises g - <r, .> over Y.
+
+    ``grad`` is grad_y g at v. For Y = R^n, r = grad; for a box, r = grad on the free
+    coordinates and only the part of grad that points into the box at an active bound
+    (where the rest is balanced by the bound). Other sets: None (no tilt).
+    """
+    if isinstance(Y, Reals):
+        return grad.copy()
+    if isinstance(Y, Box):
+        r = grad.copy()
+        at_lo, at_hi = v <= Y.lower, v >= Y.upper
+        r[at_lo] = np.minimum(grad[at_lo], 0.0)
+        r[at_hi] = np.maximum(grad[at_hi], 0.0)
+        return r
+    return None
 
 
 def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: float,
                 tol: float, max_steps: int, L: float, label: str,
-                time_up: Any = None) -> InnerResult:
+                time_up: Any = None, tilt: np.ndarray | None = None) -> InnerResult:
     """Projected gradient with backtracking on min_{v in Y} sigma f(x, v) + g(x, v).
 
     Stops when the projected-gradient residual ||v - Proj_Y(v - grad / L)|| L
-    is at most ``tol`` or after ``max_steps`` steps. ``L`` is the warm-started
+    is at most ``tol`` or after ``max_steps`` steps (``tilt``: minimise
+    sigma f + g - <tilt, v> instead, see :func:`residual_tilt`). ``L`` is the warm-started
     local Lipschitz estimate of the gradient: a step is accepted when
     ||grad(v+) - grad(v)|| <= L ||v+ - v|| and L is doubled otherwise; after an
     accepted step L shrinks by 0.7 so steps can grow again. The test uses
@@ -86,16 +115,17 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
     factor of the penalty hypergradient requires. The objective value is
     evaluated once, at the returned point.
     """
-    grad, gx, fx = _eval(oracle, x, v, sigma)
+    grad, gx, fx = _eval(oracle, x, v, sigma, tilt)
     steps, gain = 0, 0.0
     while True:
         trial = Y.project(v - grad / L)
         step = trial - v
         residual = float(np.linalg.norm(step)) * L
         if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
-            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps, gain)
+            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma, tilt), L, steps,
+                               gain, grad)
         while True:
-            grad_new, gx_new, fx_new = _eval(oracle, x, trial, sigma)
+            grad_new, gx_new, fx_new = _eval(oracle, x, trial, sigma, tilt)
             if np.linalg.norm(grad_new - grad) <= L * np.linalg.norm(step) * (1 + 1e-10):
                 break
             L *= 2.0
@@ -113,7 +143,8 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
 
 def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: float,
                             tol: float, max_steps: int, L: float, label: str,
-                            time_up: Any = None) -> InnerResult:
+                            time_up: Any = None, tilt: np.ndarray | None = None,
+                            ) -> InnerResult:
     """Accelerated projected gradient (FISTA with adaptive restart) on the inner problem.
 
     Same contract as :func:`solve_inner`. Plain projected gradient needs about
@@ -131,18 +162,19 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
     same gradient test as :func:`solve_inner` and shrinks slowly (x 0.95) after
     accepted steps.
     """
-    grad, gx, fx = _eval(oracle, x, v, sigma)
+    grad, gx, fx = _eval(oracle, x, v, sigma, tilt)
     w, grad_w = v, grad
     t = 1.0
     steps, gain = 0, 0.0
     while True:
         residual = float(np.linalg.norm(Y.project(v - grad / L) - v)) * L
         if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
-            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma), L, steps, gain)
+            return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma, tilt), L, steps,
+                               gain, grad)
         while True:
             trial = Y.project(w - grad_w / L)
             step = trial - w
-            grad_new, gx_new, fx_new = _eval(oracle, x, trial, sigma)
+            grad_new, gx_new, fx_new = _eval(oracle, x, trial, sigma, tilt)
             if np.linalg.norm(grad_new - grad_w) <= L * np.linalg.norm(step) * (1 + 1e-10):
                 break
             L *= 2.0
@@ -163,7 +195,7 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
         t = t_next
         if beta > 0.0:
             w = Y.project(v + beta * (v - v_prev))
-            grad_w = _eval(oracle, x, w, sigma)[0]
+            grad_w = _eval(oracle, x, w, sigma, tilt)[0]
         else:
             w, grad_w = v, grad
         L = max(L * 0.95, 1e-12)

@@ -59,6 +59,24 @@ class PenaltyOptions:
         Solve z first and start y from the new z plus the previous offset y - z
         (which is O(sigma) and moves slowly with x) instead of the previous y
         (default False). Halved the y steps on hyper-cleaning.
+    tilt : bool
+        Solve y for the lower level tilted by z's residual (default False): with
+        r the part of grad_y g(x, z) not balanced by active bounds, z exactly
+        minimises g - <r, .>, and y is computed for sigma f + g - <r, .>. Then y and
+        z solve one perturbed lower level and d is its exact penalty gradient up to
+        y's own residual: z's inner error moves d by O(||r||) instead of
+        O(||r|| / sigma). Y = R^n or a box only (no tilt for other sets).
+    z_tol_factor : float or None
+        With ``tilt``: z's residual target is z_tol_factor * max(tol, inner_kappa * gm)
+        (the factor inner_tol_factor * sigma of y's target is replaced, because z's
+        error is no longer amplified by 1/sigma). None (default): the same target as y.
+    extrapolate : bool
+        Warm-start z and the offset y - z at the new x by linear extrapolation from
+        their last change along the outer path (scaled by the new step's component
+        along the previous step), instead of their last values (default False).
+        The solves then start O(step^2) instead of O(step) away. On hyper-cleaning
+        with the fixed outer rule it cut the gradient calls by 30-40% at the same
+        accuracy of d.
     outer_rule : str
         Deterministic outer step: "adaptive" (default: spectral projected gradient,
         or L-BFGS when X = R^n, with a nonmonotone line search on psi_sigma) or
@@ -105,6 +123,9 @@ class PenaltyOptions:
     max_inner: int = 1000
     inner_solver: str = "pg"
     shift_warm_start: bool = False
+    tilt: bool = False
+    extrapolate: bool = False
+    z_tol_factor: float | None = None
     outer_rule: str = "adaptive"
     outer_step: float | None = None
     armijo: float = 1e-4
@@ -124,6 +145,11 @@ class PenaltyOptions:
                      "sigma0", "stage_tol_factor"):
             check_positive(name, getattr(self, name))
         check_positive("outer_step", self.outer_step, allow_none=True)
+        check_positive("z_tol_factor", self.z_tol_factor, allow_none=True)
+        if self.z_tol_factor is not None and not self.tilt:
+            raise ValueError("z_tol_factor needs tilt=True: without the tilt, z's inner error "
+                             "enters the hypergradient multiplied by 1/sigma, so z must be "
+                             "solved as tightly as y")
         check_positive("inner_step", self.inner_step, allow_none=True)
         if not 0.0 < self.sigma_decay < 1.0:
             raise ValueError(f"sigma_decay must lie in (0, 1), got {self.sigma_decay}")
