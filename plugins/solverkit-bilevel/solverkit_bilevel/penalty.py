@@ -96,7 +96,7 @@ class _Run:
         self.tightening = 1.0
         self.rho = 0.0  # latest measured secant ratio (kept for failure messages)
         self._last_x = self.x.copy()  # x of the latest inner solves
-        self._prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (x, z, y - z) before
+        self._prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (x, z, y) before
 
     def extra(self) -> dict[str, Any]:
         return {"y": self.y.copy(), "z": self.z.copy(), "sigma": self.sigma,
@@ -109,16 +109,16 @@ class _Run:
     def _inner(self, sigma: float, tol: float) -> tuple[Any, Any]:
         o, time_up = self.o, self.pr.time_up
         solve_inner = INNER_SOLVERS[o.inner_solver]
-        z_start, offset = self.z, self.y - self.z
+        z_start, y_start = self.z, self.y
         prev = self._prev
-        if o.extrapolate and prev is not None and not np.array_equal(prev[0], self.x):
-            # Along the outer path z*(x) and the offset y - z move smoothly with x: predict
-            # both at the new x from their last change (the new step's component along
-            # the previous step), leaving an O(step^2) error for the solves.
+        if o.extrapolate and prev is not None and not np.array_equal(self._last_x, self.x):
+            # Along the outer path z*(x) and y*(x) move smoothly with x: predict both at the
+            # new x from their last change (scaled by the new step's component along the
+            # previous step), leaving an O(step^2) error for the solves.
             s_old, s_new = self._last_x - prev[0], self.x - self._last_x
             c = float(s_new @ s_old) / max(float(s_old @ s_old), 1e-300)
             z_start = self.p.Y.project(self.z + c * (self.z - prev[1]))
-            offset = offset + c * (offset - prev[2])
+            y_start = self.y + c * (self.y - prev[2])
         rz = solve_inner(self.oracle, self.p.Y, self.x, z_start, 0.0, tol * self._z_ratio(sigma),
                          o.max_inner, self.Lz, "z", time_up)
         tilt = residual_tilt(self.p.Y, rz.v, rz.grad) if o.tilt else None
@@ -126,15 +126,15 @@ class _Run:
             # z exactly minimises g - <tilt, .>; solving y for the same tilted lower level
             # makes the inner errors of y and z cancel in d (see PenaltyOptions.tilt).
             rz = dataclasses.replace(rz, value=rz.value - float(tilt @ rz.v))
-        y_start = self.y
         if o.shift_warm_start:
             # y - z = O(sigma) changes slowly with x while y and z each move with x:
-            # start y from the new z plus the old offset.
-            y_start = self.p.Y.project(rz.v + offset)
+            # start y from the new z plus the (predicted) offset.
+            y_start = rz.v + (y_start - z_start)
+        y_start = self.p.Y.project(y_start)
         ry = solve_inner(self.oracle, self.p.Y, self.x, y_start, sigma, tol, o.max_inner,
                          self.Ly, "y", time_up, tilt)
         if not np.array_equal(self._last_x, self.x):
-            self._prev = (self._last_x, self.z, self.y - self.z)
+            self._prev = (self._last_x, self.z, self.y)
             self._last_x = self.x.copy()
         self.y, self.z, self.Ly, self.Lz = ry.v, rz.v, ry.L, rz.L
         measured = max(ry.gain, rz.gain)
