@@ -101,12 +101,13 @@ def residual_tilt(Y: Any, v: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
 
 def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: float,
                 tol: float, max_steps: int, L: float, label: str,
-                time_up: Any = None, tilt: np.ndarray | None = None) -> InnerResult:
+                time_up: Any = None, tilt: np.ndarray | None = None,
+                min_steps: int = 0) -> InnerResult:
     """Projected gradient with backtracking on min_{v in Y} sigma f(x, v) + g(x, v).
 
     Stops when the projected-gradient residual ||v - Proj_Y(v - grad / L)|| L
-    is at most ``tol`` or after ``max_steps`` steps (``tilt``: minimise
-    sigma f + g - <tilt, v> instead, see :func:`residual_tilt`). ``L`` is the warm-started
+    is at most ``tol`` (after at least ``min_steps`` steps) or after ``max_steps`` steps
+    (``tilt``: minimise sigma f + g - <tilt, v> instead, see :func:`residual_tilt`). ``L`` is the warm-started
     local Lipschitz estimate of the gradient: a step is accepted when
     ||grad(v+) - grad(v)|| <= L ||v+ - v|| and L is doubled otherwise; after an
     accepted step L shrinks by 0.7 so steps can grow again. The test uses
@@ -121,7 +122,8 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
         trial = Y.project(v - grad / L)
         step = trial - v
         residual = float(np.linalg.norm(step)) * L
-        if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
+        done = residual <= tol and steps >= min_steps
+        if done or steps >= max_steps or (time_up is not None and time_up()):
             return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma, tilt), L, steps,
                                gain, grad)
         while True:
@@ -144,7 +146,7 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
 def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: float,
                             tol: float, max_steps: int, L: float, label: str,
                             time_up: Any = None, tilt: np.ndarray | None = None,
-                            ) -> InnerResult:
+                            min_steps: int = 0) -> InnerResult:
     """Accelerated projected gradient (FISTA with adaptive restart) on the inner problem.
 
     Same contract as :func:`solve_inner`. Plain projected gradient needs about
@@ -168,7 +170,8 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
     steps, gain = 0, 0.0
     while True:
         residual = float(np.linalg.norm(Y.project(v - grad / L) - v)) * L
-        if residual <= tol or steps >= max_steps or (time_up is not None and time_up()):
+        done = residual <= tol and steps >= min_steps
+        if done or steps >= max_steps or (time_up is not None and time_up()):
             return InnerResult(v, residual, gx, fx, _value(oracle, x, v, sigma, tilt), L, steps,
                                gain, grad)
         while True:

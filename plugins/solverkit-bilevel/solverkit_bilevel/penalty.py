@@ -110,6 +110,7 @@ class _Run:
         o, time_up = self.o, self.pr.time_up
         solve_inner = INNER_SOLVERS[o.inner_solver]
         z_start, y_start = self.z, self.y
+        min_steps = 0
         prev = self._prev
         if o.extrapolate and prev is not None and not np.array_equal(self._last_x, self.x):
             # Along the outer path z*(x) and y*(x) move smoothly with x: predict both at the
@@ -119,8 +120,13 @@ class _Run:
             c = float(s_new @ s_old) / max(float(s_old @ s_old), 1e-300)
             z_start = self.p.Y.project(self.z + c * (self.z - prev[1]))
             y_start = self.y + c * (self.y - prev[2])
+            # A prediction is corrected by at least one step, never returned as it is: with
+            # a loose inner target it can already meet the target, and then y and z would
+            # only follow their extrapolation while x drifts (seen on least squares with
+            # inner_tol_factor >= 30: geometric growth through accepted outer steps).
+            min_steps = 1
         rz = solve_inner(self.oracle, self.p.Y, self.x, z_start, 0.0, tol * self._z_ratio(sigma),
-                         o.max_inner, self.Lz, "z", time_up)
+                         o.max_inner, self.Lz, "z", time_up, min_steps=min_steps)
         tilt = residual_tilt(self.p.Y, rz.v, rz.grad) if o.tilt else None
         if tilt is not None:
             # z exactly minimises g - <tilt, .>; solving y for the same tilted lower level
@@ -132,7 +138,7 @@ class _Run:
             y_start = rz.v + (y_start - z_start)
         y_start = self.p.Y.project(y_start)
         ry = solve_inner(self.oracle, self.p.Y, self.x, y_start, sigma, tol, o.max_inner,
-                         self.Ly, "y", time_up, tilt)
+                         self.Ly, "y", time_up, tilt, min_steps)
         if not np.array_equal(self._last_x, self.x):
             self._prev = (self._last_x, self.z, self.y)
             self._last_x = self.x.copy()

@@ -71,12 +71,13 @@ class PenaltyOptions:
         (the factor inner_tol_factor * sigma of y's target is replaced, because z's
         error is no longer amplified by 1/sigma). None (default): the same target as y.
     extrapolate : bool
-        Warm-start z and the offset y - z at the new x by linear extrapolation from
-        their last change along the outer path (scaled by the new step's component
-        along the previous step), instead of their last values (default False).
-        The solves then start O(step^2) instead of O(step) away. On hyper-cleaning
-        with the fixed outer rule it cut the gradient calls by 30-40% at the same
-        accuracy of d.
+        Warm-start z and y at the new x by linear extrapolation from their last
+        change along the outer path (scaled by the new step's component along the
+        previous step), instead of their last values (default True). The solves then
+        start O(step^2) instead of O(step) away; each takes at least one step from a
+        predicted start, so a loose inner target cannot leave y and z following
+        their extrapolation alone. Cut the gradient calls by 18-57% on the toy and
+        box-QP suites and by 30-40% on hyper-cleaning with the fixed rule.
     outer_rule : str
         Deterministic outer step: "adaptive" (default: spectral projected gradient,
         or L-BFGS when X = R^n, with a nonmonotone line search on psi_sigma) or
@@ -124,7 +125,7 @@ class PenaltyOptions:
     inner_solver: str = "pg"
     shift_warm_start: bool = False
     tilt: bool = False
-    extrapolate: bool = False
+    extrapolate: bool = True
     z_tol_factor: float | None = None
     outer_rule: str = "adaptive"
     outer_step: float | None = None

@@ -69,7 +69,8 @@ def test_tilt_with_a_loose_z_target_still_converges_for_fewer_gradients() -> Non
     # every sigma). With the tilt z may be solved to a target without the factor sigma.
     p, A, b = _least_squares()
     x_ls = np.linalg.lstsq(A, b, rcond=None)[0]
-    opts = dict(sigma=0.1, outer_rule="fixed", outer_step=0.05, certify=False, seed=0)
+    opts = dict(sigma=0.1, outer_rule="fixed", outer_step=0.05, certify=False, seed=0,
+                extrapolate=False)
     plain = solverkit.solve(p, "bilevel-penalty", **opts)
     tilted = solverkit.solve(p, "bilevel-penalty", tilt=True, z_tol_factor=1.0, **opts)
     for r in (plain, tilted):
@@ -89,9 +90,10 @@ def test_z_tol_factor_needs_the_tilt() -> None:
 def test_extrapolated_warm_start_predicts_z_on_a_straight_path() -> None:
     # f = c'x does not depend on y, so y = z and d = c: the fixed rule moves x along a straight
     # line with equal steps, and z*(x) = A x is linear in x. From the third solve on, the
-    # extrapolated starts are z*(x) and y*(x) themselves, so each solve takes no step and an
-    # outer iteration costs the 3 gradients at the starts (g at z; g and f at y). From the
-    # last values (the default), one step of the path behind, the solves take steps.
+    # extrapolated starts are z*(x) and y*(x) themselves, so each solve takes only its one
+    # verification step (an outer iteration costs 6-9 gradients: at the starts and after
+    # the step, with a backtracking retry). From the last values, one step of the path
+    # behind, the solves need many more.
     rng = np.random.default_rng(2)
     A, c = rng.standard_normal((8, 3)), rng.standard_normal(3)
     p = Bilevel(lambda x, y: float(c @ x), lambda x, y: 0.5 * float((y - A @ x) @ (y - A @ x)),
@@ -102,7 +104,7 @@ def test_extrapolated_warm_start_predicts_z_on_a_straight_path() -> None:
                                   inner_kappa=1e-6, tol=1e-9, extrapolate=flag)
             for flag in (False, True)}
     calls = {flag: np.diff([h["grad_calls"] for h in r.history]) for flag, r in runs.items()}
-    assert np.all(calls[True][2:] == 3)
-    assert np.all(calls[False][2:] > 20)
+    assert np.all(calls[True][3:] <= 9)
+    assert np.all(calls[False][3:] > 20)
     np.testing.assert_allclose(runs[True].x, runs[False].x, atol=1e-12)
-    np.testing.assert_allclose(runs[True].extra["z"], A @ runs[True].x, atol=1e-12)
+    np.testing.assert_allclose(runs[True].extra["z"], A @ runs[True].x, atol=1e-9)
