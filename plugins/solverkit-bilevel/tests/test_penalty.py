@@ -340,7 +340,7 @@ def test_loose_inner_solves_are_tightened_instead_of_reporting_unbounded(factor:
     # (1e10) and, because Phi is linear in x here with y, z fixed, the screened trial lands
     # at |x| ~ 1e12. The old code ended there with "the upper level looks unbounded below";
     # psi_sigma = |Ax - b|^2 / (2 (1 + sigma)) is a bounded least-squares objective.
-    # (Warm starts from the last values: the extrapolated ones, the default, take at least
+    # (Warm starts from the last values, the default: the extrapolated ones take at least
     # one inner step and converge here without the safeguard, see the next test.)
     p, A = _least_squares_bilevel()
     b = -p.grad_f(p.x0, p.y0)[1]
@@ -360,7 +360,7 @@ def test_loose_inner_solves_converge_with_extrapolated_warm_starts(factor: float
     p, A = _least_squares_bilevel()
     b = -p.grad_f(p.x0, p.y0)[1]
     r = solverkit.solve(p, "bilevel-penalty", sigma=0.1, certify=False, seed=0,
-                        inner_tol_factor=factor)
+                        inner_tol_factor=factor, extrapolate=True)
     assert r.success, r.message
     np.testing.assert_allclose(r.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-5)
     assert r.extra["grad_calls"] < 2500
