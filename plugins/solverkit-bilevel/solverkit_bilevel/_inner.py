@@ -106,10 +106,11 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
     """Projected gradient with backtracking on min_{v in Y} sigma f(x, v) + g(x, v).
 
     Stops when the projected-gradient residual ||v - Proj_Y(v - grad / L)|| L
-    is at most ``tol`` (after at least ``min_steps`` steps) or after ``max_steps`` steps
-    (``tilt``: minimise sigma f + g - <tilt, v> instead, see :func:`residual_tilt`). ``L`` is the warm-started
-    local Lipschitz estimate of the gradient: a step is accepted when
-    ||grad(v+) - grad(v)|| <= L ||v+ - v|| and L is doubled otherwise; after an
+    is at most ``tol`` (after at least ``min_steps`` steps) or after ``max_steps``
+    steps (``tilt``: minimise sigma f + g - <tilt, v> instead, see
+    :func:`residual_tilt`). ``L`` is the warm-started local Lipschitz estimate of the
+    gradient: a step is accepted when ||grad(v+) - grad(v)|| <= L ||v+ - v|| and L is
+    doubled otherwise; after an
     accepted step L shrinks by 0.7 so steps can grow again. The test uses
     gradients only: a test on function values stalls at residuals of about
     sqrt(machine epsilon), far above the sigma * tol accuracy the 1/sigma

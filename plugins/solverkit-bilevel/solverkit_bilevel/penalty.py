@@ -250,29 +250,26 @@ class _Run:
             # z's residual in units of y's target (they differ when z_tol_factor is set).
             res_inner = max(ry.residual, rz.residual / self._z_ratio(sigma))
             inner_ok = res_inner <= self._inner_scale(sigma) * tol
-            if gm <= tol and not inner_ok and passes < 10:
-                # The outer test holds but the inner solves are too loose: tighten them
-                # 100x per pass (not straight to the final accuracy), because a small gm
-                # can itself be an artefact of loose solves (at the start y = z = y0 makes
-                # d = grad_x f, zero on hyper-cleaning), and the outer steps resume as
-                # soon as d is resolved. x does not move, so this is not an outer
-                # iteration (after 10 passes in a row each pass counts as one, so the
-                # iteration and time limits still apply).
+            # The outer test holds but the inner solves are too loose: tighten them 100x per
+            # pass (not straight to the final accuracy), because a small gm can itself be an
+            # artefact of loose solves (at the start y = z = y0 makes d = grad_x f, zero on
+            # hyper-cleaning), and the outer steps resume as soon as d is resolved.
+            tighten = gm <= tol and not inner_ok
+            # x does not move in such a pass, so it is not an outer iteration, unless 10 come
+            # in a row (then each counts, so the iteration and time limits still apply).
+            if not tighten or passes >= 10:
+                self.nit += 1
+                self.diag["step"] = gamma
+                stop = pr.report(self.nit, x=self.x, fun=psi, **self.diag)
+                if gm <= tol and inner_ok:
+                    if not final or not o.certify:
+                        return "converged", gamma
+                    self.certificate = certify(self, d, sigma, tol)
+                    return ("converged" if self.certificate["passed"] else "uncertified"), gamma
+                if stop:
+                    return "stopped", gamma
+            if tighten:
                 passes += 1
-                ry, rz = self._inner(sigma, max(self._inner_scale(sigma) * tol,
-                                                0.01 * res_inner))
-                continue
-            self.nit += 1
-            self.diag["step"] = gamma
-            stop = pr.report(self.nit, x=self.x, fun=psi, **self.diag)
-            if gm <= tol and inner_ok:
-                if not final or not o.certify:
-                    return "converged", gamma
-                self.certificate = certify(self, d, sigma, tol)
-                return ("converged" if self.certificate["passed"] else "uncertified"), gamma
-            if stop:
-                return "stopped", gamma
-            if gm <= tol:
                 ry, rz = self._inner(sigma, max(self._inner_scale(sigma) * tol,
                                                 0.01 * res_inner))
                 continue

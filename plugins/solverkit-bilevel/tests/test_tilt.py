@@ -14,7 +14,10 @@ from solverkit.sets import Box
 
 
 def _least_squares(seed: int = 0) -> tuple[Bilevel, np.ndarray, np.ndarray]:
-    """f = |y - b|^2 / 2, g = |y - A x|^2 / 2 (z*(x) = A x; y_sigma = (sigma b + A x) / (1 + sigma))."""
+    """f = |y - b|^2 / 2, g = |y - A x|^2 / 2.
+
+    z*(x) = A x and y_sigma(x) = (sigma b + A x) / (1 + sigma).
+    """
     rng = np.random.default_rng(seed)
     A, b = rng.standard_normal((8, 3)), rng.standard_normal(8)
     p = Bilevel(lambda x, y: 0.5 * float((y - b) @ (y - b)),
@@ -26,9 +29,10 @@ def _least_squares(seed: int = 0) -> tuple[Bilevel, np.ndarray, np.ndarray]:
 
 
 def test_tilt_removes_the_one_over_sigma_from_z_error() -> None:
-    # z = A x + r misses z* by r. Without the tilt, y is the exact minimiser of sigma f + g and
-    # d = -A'(y - z) / sigma misses d* = -A'(b - A x) / (1 + sigma) by A'r / sigma. With y solved
-    # for sigma f + g - <r, .>, y - z = sigma (b - z) / (1 + sigma) and the miss is A'r / (1 + sigma).
+    # z = A x + r misses z* by r. Without the tilt, y is the exact minimiser of sigma f + g
+    # and d = -A'(y - z) / sigma misses d* = -A'(b - A x) / (1 + sigma) by A'r / sigma. With
+    # y solved for sigma f + g - <r, .>, y - z = sigma (b - z) / (1 + sigma) and the miss is
+    # A'r / (1 + sigma).
     p, A, b = _least_squares()
     rng = np.random.default_rng(1)
     x, r = rng.standard_normal(3), 1e-3 * rng.standard_normal(8)
