@@ -110,12 +110,11 @@ def solve_inner(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray, sigma: flo
     steps (``tilt``: minimise sigma f + g - <tilt, v> instead, see
     :func:`residual_tilt`). ``L`` is the warm-started local Lipschitz estimate of the
     gradient: a step is accepted when ||grad(v+) - grad(v)|| <= L ||v+ - v|| and L is
-    doubled otherwise; after an
-    accepted step L shrinks by 0.7 so steps can grow again. The test uses
-    gradients only: a test on function values stalls at residuals of about
-    sqrt(machine epsilon), far above the sigma * tol accuracy the 1/sigma
-    factor of the penalty hypergradient requires. The objective value is
-    evaluated once, at the returned point.
+    doubled otherwise; after an accepted step L shrinks by 0.7 so steps can grow
+    again. The test uses gradients only: a test on function values stalls at
+    residuals of about sqrt(machine epsilon), far above the sigma * tol accuracy
+    the 1/sigma factor of the penalty hypergradient requires. The objective value
+    is evaluated once, at the returned point.
     """
     grad, gx, fx = _eval(oracle, x, v, sigma, tilt)
     steps, gain = 0, 0.0
