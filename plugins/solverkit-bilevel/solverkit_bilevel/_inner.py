@@ -19,7 +19,7 @@ from solverkit.sets import Box, Reals
 from ._oracle import Diverged, Oracle
 
 __all__ = ["InnerResult", "solve_inner", "solve_inner_accelerated", "stochastic_inner",
-           "residual_tilt", "INNER_SOLVERS"]
+           "residual_tilt", "PathPredictor", "INNER_SOLVERS"]
 
 
 @dataclasses.dataclass
@@ -202,6 +202,42 @@ def solve_inner_accelerated(oracle: Oracle, Y: Any, x: np.ndarray, v: np.ndarray
         else:
             w, grad_w = v, grad
         L = max(L * 0.95, 1e-12)
+
+
+class PathPredictor:
+    """Linear prediction of the inner solutions z*(x) and y*(x) along the outer path.
+
+    Keeps the x of the latest solves and the (x, z, y) of the solves before; at a new x
+    the prediction is v + c (v - v_before) with c the new step's component along the
+    previous step, s_new's / s_old's (option ``extrapolate``). Both solutions move
+    smoothly with x, so a prediction leaves an O(step^2) error where the last value
+    leaves O(step).
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.last_x = x.copy()
+        self.before: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def predict(self, x: np.ndarray, z: np.ndarray, y: np.ndarray,
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Predicted (z, y) at ``x`` from the last values ``z, y``; None without history."""
+        if self.before is None or np.array_equal(self.last_x, x):
+            return None
+        x0, z0, y0 = self.before
+        s_old, s_new = self.last_x - x0, x - self.last_x
+        c = float(s_new @ s_old) / max(float(s_old @ s_old), 1e-300)
+        return z + c * (z - z0), y + c * (y - y0)
+
+    def record(self, x: np.ndarray, z: np.ndarray, y: np.ndarray) -> None:
+        """Note that the solves now move to ``x``; ``z, y`` are the last values (at last_x)."""
+        if not np.array_equal(self.last_x, x):
+            self.before = (self.last_x, z, y)
+            self.last_x = x.copy()
+
+    def copy(self) -> PathPredictor:
+        other = PathPredictor(self.last_x)
+        other.before = self.before
+        return other
 
 
 #: Deterministic inner solvers by option name.

@@ -23,7 +23,7 @@ def certify(run: Any, d: np.ndarray, sigma: float, tol: float) -> dict[str, Any]
     give the same d. It passes when e2 <= 0.5 e1 + 10 tol at both points (the
     slack absorbs inner-solve error). y and z are re-solved to sigma' tol / 10.
     """
-    keep = (run.x, run.y, run.z, run.Ly, run.Lz, run._last_x, run._prev)
+    keep = (run.x, run.y, run.z, run.Ly, run.Lz, run.path.copy())
     u = run.pr.rng.standard_normal(run.x.size)
     u /= np.linalg.norm(u)
     delta = 0.1 * math.sqrt(sigma) * (1.0 + float(np.linalg.norm(run.x)))
@@ -41,6 +41,6 @@ def certify(run: Any, d: np.ndarray, sigma: float, tol: float) -> dict[str, Any]
         e1 = float(np.linalg.norm(ds[1] - ds[0]))
         e2 = float(np.linalg.norm(ds[2] - ds[1]))
         checks.append({"e1": e1, "e2": e2, "passed": bool(e2 <= 0.5 * e1 + 10.0 * tol)})
-    run.x, run.y, run.z, run.Ly, run.Lz, run._last_x, run._prev = keep
+    run.x, run.y, run.z, run.Ly, run.Lz, run.path = keep
     return {"passed": all(c["passed"] for c in checks), "at_x": checks[0], "near_x": checks[1],
             "delta": delta, "sigmas": [sigma, sigma / 10, sigma / 100]}

@@ -33,7 +33,7 @@ import solverkit
 from solverkit.problems import Bilevel
 from solverkit.sets import Reals
 
-from ._inner import INNER_SOLVERS, residual_tilt, stochastic_inner
+from ._inner import INNER_SOLVERS, PathPredictor, residual_tilt, stochastic_inner
 from ._oracle import Diverged, Oracle, failed, gradient_mapping
 from ._secant import SecantProbe, two_loop
 from .certificate import certify
@@ -95,8 +95,7 @@ class _Run:
         # inner solves can still be tightened (see _diverging_trial).
         self.tightening = 1.0
         self.rho = 0.0  # latest measured secant ratio (kept for failure messages)
-        self._last_x = self.x.copy()  # x of the latest inner solves
-        self._prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (x, z, y) before
+        self.path = PathPredictor(self.x)  # warm starts of the inner solves (extrapolate)
 
     def extra(self) -> dict[str, Any]:
         return {"y": self.y.copy(), "z": self.z.copy(), "sigma": self.sigma,
@@ -111,15 +110,9 @@ class _Run:
         solve_inner = INNER_SOLVERS[o.inner_solver]
         z_start, y_start = self.z, self.y
         min_steps = 0
-        prev = self._prev
-        if o.extrapolate and prev is not None and not np.array_equal(self._last_x, self.x):
-            # Along the outer path z*(x) and y*(x) move smoothly with x: predict both at the
-            # new x from their last change (scaled by the new step's component along the
-            # previous step), leaving an O(step^2) error for the solves.
-            s_old, s_new = self._last_x - prev[0], self.x - self._last_x
-            c = float(s_new @ s_old) / max(float(s_old @ s_old), 1e-300)
-            z_start = self.p.Y.project(self.z + c * (self.z - prev[1]))
-            y_start = self.y + c * (self.y - prev[2])
+        predicted = self.path.predict(self.x, self.z, self.y) if o.extrapolate else None
+        if predicted is not None:
+            z_start, y_start = self.p.Y.project(predicted[0]), predicted[1]
             # A prediction is corrected by at least one step, never returned as it is: with
             # a loose inner target it can already meet the target, and then y and z would
             # only follow their extrapolation while x drifts (seen on least squares with
@@ -139,9 +132,7 @@ class _Run:
         y_start = self.p.Y.project(y_start)
         ry = solve_inner(self.oracle, self.p.Y, self.x, y_start, sigma, tol, o.max_inner,
                          self.Ly, "y", time_up, tilt, min_steps)
-        if not np.array_equal(self._last_x, self.x):
-            self._prev = (self._last_x, self.z, self.y)
-            self._last_x = self.x.copy()
+        self.path.record(self.x, self.z, self.y)
         self.y, self.z, self.Ly, self.Lz = ry.v, rz.v, ry.L, rz.L
         measured = max(ry.gain, rz.gain)
         if measured > 0.0:
@@ -294,7 +285,7 @@ class _Run:
             recent.append(psi)
             ref = max(recent[-o.memory:])
             x_old, y_old, z_old, Ly, Lz = self.x, self.y, self.z, self.Ly, self.Lz
-            path = self._last_x, self._prev  # the warm-start predictor's state
+            path = self.path.copy()
             accepted = False
             direction = -gamma * d
             if use_lbfgs and pairs:
@@ -337,7 +328,7 @@ class _Run:
                 # Undo and halve the step. Re-solve at the old point with tighter inner
                 # tolerances, so the next comparison is not decided by inner error.
                 self.x, self.y, self.z, self.Ly, self.Lz = x_old, y_old, z_old, Ly, Lz
-                self._last_x, self._prev = path
+                self.path = path
                 self.rejected += 1
                 gamma *= 0.5
                 direction *= 0.5
